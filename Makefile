@@ -1,0 +1,93 @@
+# nntrain -- build, test and install.
+#
+#   make            build nntrain and nnpredict
+#   make demo       install missing packages, build, train models/xor.yaml, predict with it
+#   make check      install missing packages, build, run every test (unit, CLI, sanitizers)
+#   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BLAS    ?= openblas
+
+CC      ?= cc
+PKGS     = yaml-0.1 zlib $(BLAS)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+VERSION  = 0.1.0
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Werror=vla
+CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DNN_VERSION='"$(VERSION)"' -Isrc $(PKG_CFLAGS)
+ALL_CFLAGS = $(WARN) $(CFLAGS) -fopenmp -MMD -MP
+LDLIBS   = $(PKG_LIBS) -lm -fopenmp
+
+BUILD   ?= build
+PROGS    = nntrain nnpredict
+LIB_SRC  = $(filter-out src/nntrain.c src/nnpredict.c,$(wildcard src/*.c)) $(wildcard src/layers/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libnn.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+nntrain nnpredict: %: $(BUILD)/src/%.o $(BUILD)/libnn.a
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libnn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(CMOCKA_LIBS) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# Installs the Debian packages the build and the tests need, when any is missing.
+deps:
+	@sh tests/install-deps
+
+demo: deps
+	$(MAKE) all
+	./nntrain models/xor.yaml -o xor.nnw
+	printf '0,0\n0,1\n1,0\n1,1\n' | ./nnpredict xor.nnw
+
+# Every test: unit tests and CLI tests on the normal build, then the same suite built with
+# AddressSanitizer and UndefinedBehaviorSanitizer. Ends with "N passed, N failed".
+check: deps
+	$(MAKE) all unit
+	$(MAKE) BUILD=build/san OPT=-O1 CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' SAN_BINDIR=build/san/bin san-progs unit
+	sh tests/run $(BUILD)/tests build/san/tests build/san/bin
+
+# Sanitizer builds of the two programs, kept apart from the normal ones.
+SAN_BINDIR ?= $(BUILD)/bin
+san-progs: $(SAN_BINDIR)/nntrain $(SAN_BINDIR)/nnpredict
+$(SAN_BINDIR)/%: $(BUILD)/src/%.o $(BUILD)/libnn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/nntrain.1 man/nnpredict.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/nnmodel.5 $(DESTDIR)$(MANDIR)/man5/
+
+lint-man:
+	mandoc -Tlint -W warning man/nntrain.1 man/nnpredict.1 man/nnmodel.5
+
+fmt:
+	clang-format -i src/*.c src/*.h src/layers/*.c tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf $(BUILD) $(PROGS) *.nnw
+
+.PHONY: all unit deps demo check san-progs install lint-man fmt clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,55 @@
+/* weights.h -- the .nnw weights file: read and write (the format is specified atop weights.c).
+ *
+ * The file is self-contained: the resolved model config as YAML text, every parameter tensor by
+ * name and shape, the preprocessing statistics and training metadata, all little-endian and
+ * covered by a CRC32. Writing goes to a temporary file in the same directory, flushed, synced
+ * and renamed over the target, so a crash never leaves a half-written file in its place.
+ * Reading checks every length against the file size before allocating and refuses a truncated,
+ * corrupted or foreign file with "FILE: byte N: what was wrong". This module knows no YAML and
+ * no model: it moves text, named float tensors and key/value strings. */
+#ifndef NN_WEIGHTS_H
+#define NN_WEIGHTS_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "layer.h"
+#include "preprocess.h"
+
+enum { NN_TENSOR_NAME_MAX = 64 };
+
+typedef struct nn_tensor {
+    char name[NN_TENSOR_NAME_MAX]; /* "dense1.W" */
+    nn_shape shape;
+    float *data;                   /* nn_shape_size(shape) floats */
+} nn_tensor;
+
+typedef struct nn_meta_entry {
+    char *key, *value;
+} nn_meta_entry;
+
+/* What a weights file holds. When writing, every pointer is borrowed from the caller; when
+ * read by nn_weights_read, everything is owned by the struct (free with nn_weights_destroy). */
+typedef struct nn_weights {
+    char *conf;               /* resolved model config, YAML text, NUL-terminated */
+    nn_tensor *tensors;
+    int ntensors;
+    nn_prep prep;
+    nn_meta_entry *meta;      /* training metadata: epochs_done, seed, loss, ... in order */
+    int nmeta;
+} nn_weights;
+
+/* Writes w to path atomically (temp file + fflush + fsync + rename; on failure the temp file is
+ * removed and any old file at path is untouched). Same content => byte-identical file. */
+int nn_weights_write(const char *path, const nn_weights *w, nn_err *err);
+
+/* Reads path into *w (owned). On error *w is empty and err names the file and byte offset. */
+int nn_weights_read(const char *path, nn_weights *w, nn_err *err);
+
+/* Frees a struct filled by nn_weights_read. */
+void nn_weights_destroy(nn_weights *w);
+
+/* The value of a metadata key, or NULL. */
+const char *nn_weights_meta(const nn_weights *w, const char *key);
+
+#endif
