@@ -1,0 +1,38 @@
+/* linear.c -- the identity activation y = x: a named no-op, for a model file that wants to say
+ * explicitly that a layer's output is used as is. */
+#include <stddef.h>
+#include <string.h>
+
+#include "layer.h"
+#include "layers.h"
+
+/* An activation keeps the shape of its input and needs no cache. */
+static int linear_setup(nn_layer *l, nn_err *err)
+{
+    (void)err;
+    l->out = l->in;
+    l->cache_len = 0;
+    l->work_len = 0;
+    return 0;
+}
+
+static void linear_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,
+                           float *cache)
+{
+    (void)cache;
+    memcpy(y, x, (size_t)p->batch * nn_shape_size(l->in) * sizeof(float));
+}
+
+static void linear_backward(const nn_layer *l, const nn_pass *p, const float *x, const float *y,
+                            const float *cache, const float *dy, float *dx)
+{
+    (void)x;
+    (void)y;
+    (void)cache;
+    if (dx)
+        memcpy(dx, dy, (size_t)p->batch * nn_shape_size(l->in) * sizeof(float));
+}
+
+const nn_layer_ops nn_linear_ops = {
+    "linear", NULL, 0, linear_setup, linear_forward, linear_backward,
+};

@@ -1,0 +1,230 @@
+/* test_kernels.c -- the shared kernels against naive loops: the linear layer's products at odd
+ * sizes, axpy, row softmax and sigmoid (values, stability, in place, the threaded path). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "kernels.h"
+#include "rng.h"
+#include "xalloc.h"
+
+static float *falloc(size_t n)
+{
+    nn_err err;
+    float *p = nn_alloc(n, sizeof(float), &err);
+    if (!p)
+        fail_msg("%s", err.msg);
+    return p;
+}
+
+static void fill(nn_rng *r, float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)nn_rng_normal(r);
+}
+
+/* |a - b| within a relative-and-absolute tolerance of float sums of a few dozen terms. */
+static void assert_near(double a, double b, double tol)
+{
+    if (!(fabs(a - b) <= tol * (1 + fabs(b))))
+        fail_msg("got %.9g, expected %.9g", a, b);
+}
+
+/* Sizes chosen odd, with 1s and 0s, and one large enough for OpenBLAS to block it. */
+static const int sizes[][3] = {
+    {1, 1, 1}, {3, 5, 7}, {7, 3, 5}, {2, 1, 4}, {5, 4, 1}, {33, 17, 9}, {64, 129, 65}, {4, 0, 3},
+};
+
+static void test_linear_forward(void **state)
+{
+    (void)state;
+    nn_rng r;
+    nn_rng_seed(&r, 1);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s][0], in = sizes[s][1], out = sizes[s][2];
+        size_t nx = (size_t)n * (size_t)in, nw = (size_t)out * (size_t)in;
+        size_t ny = (size_t)n * (size_t)out;
+        float *x = falloc(nx), *W = falloc(nw), *b = falloc((size_t)out), *y = falloc(ny);
+        fill(&r, x, nx);
+        fill(&r, W, nw);
+        fill(&r, b, (size_t)out);
+        for (int with_bias = 0; with_bias < 2; with_bias++) {
+            for (size_t i = 0; i < ny; i++)
+                y[i] = NAN; /* must be overwritten, never read */
+            nn_linear_forward(x, W, with_bias ? b : NULL, y, n, in, out);
+            for (int i = 0; i < n; i++) {
+                for (int o = 0; o < out; o++) {
+                    double want = with_bias ? b[o] : 0;
+                    for (int k = 0; k < in; k++)
+                        want += (double)x[i * in + k] * W[o * in + k];
+                    assert_near(y[i * out + o], want, 1e-5);
+                }
+            }
+        }
+        nn_free(x);
+        nn_free(W);
+        nn_free(b);
+        nn_free(y);
+    }
+}
+
+static void test_linear_backward(void **state)
+{
+    (void)state;
+    nn_rng r;
+    nn_rng_seed(&r, 2);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s][0], in = sizes[s][1], out = sizes[s][2];
+        size_t nx = (size_t)n * (size_t)in, nw = (size_t)out * (size_t)in;
+        size_t ny = (size_t)n * (size_t)out;
+        float *x = falloc(nx), *W = falloc(nw), *dy = falloc(ny), *dx = falloc(nx);
+        float *dW = falloc(nw), *dW0 = falloc(nw), *db = falloc((size_t)out);
+        float *db0 = falloc((size_t)out);
+        fill(&r, x, nx);
+        fill(&r, W, nw);
+        fill(&r, dy, ny);
+        for (int variant = 0; variant < 2; variant++) { /* 1: db and dx NULL */
+            fill(&r, dW0, nw);
+            fill(&r, db0, (size_t)out);
+            for (size_t i = 0; i < nw; i++)
+                dW[i] = dW0[i];
+            for (int o = 0; o < out; o++)
+                db[o] = db0[o];
+            for (size_t i = 0; i < nx; i++)
+                dx[i] = NAN;
+            nn_linear_backward(x, W, dy, dW, variant ? NULL : db, variant ? NULL : dx, n, in,
+                               out);
+            /* dW accumulates: the old contents plus dy^T x. */
+            for (int o = 0; o < out; o++) {
+                for (int k = 0; k < in; k++) {
+                    double want = dW0[o * in + k];
+                    for (int i = 0; i < n; i++)
+                        want += (double)dy[i * out + o] * x[i * in + k];
+                    assert_near(dW[o * in + k], want, 1e-5);
+                }
+                double want_b = db0[o];
+                for (int i = 0; i < n; i++)
+                    want_b += dy[i * out + o];
+                assert_near(db[o], variant ? db0[o] : want_b, 1e-5);
+            }
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < in; k++) {
+                    if (variant) {
+                        assert_true(isnan(dx[i * in + k])); /* NULL: nothing written */
+                        continue;
+                    }
+                    double want = 0;
+                    for (int o = 0; o < out; o++)
+                        want += (double)dy[i * out + o] * W[o * in + k];
+                    assert_near(dx[i * in + k], want, 1e-5);
+                }
+            }
+        }
+        nn_free(x);
+        nn_free(W);
+        nn_free(dy);
+        nn_free(dx);
+        nn_free(dW);
+        nn_free(dW0);
+        nn_free(db);
+        nn_free(db0);
+    }
+}
+
+static void test_axpy(void **state)
+{
+    (void)state;
+    float x[5] = {1, -2, 0.5f, 0, 4};
+    float y[5] = {10, 10, 10, 10, 10};
+    nn_axpy(5, -0.5f, x, y);
+    const float want[5] = {9.5f, 11, 9.75f, 10, 8};
+    for (int i = 0; i < 5; i++)
+        assert_near(y[i], want[i], 1e-7);
+    nn_axpy(0, 3.0f, x, y); /* empty: no change */
+    assert_near(y[0], 9.5, 1e-7);
+}
+
+static void test_softmax_values(void **state)
+{
+    (void)state;
+    float x[6] = {0, logf(3.0f), 1000, -1000, 0, 1000};
+    float y[6];
+    nn_softmax_rows(x, y, 2, 3); /* rows: {0, log 3, 1000}, {-1000, 0, 1000} */
+    assert_near(y[0], 0, 1e-7);
+    assert_near(y[2], 1, 1e-7);
+    assert_near(y[3], 0, 1e-7);
+    assert_near(y[5], 1, 1e-7);
+    float z[4] = {0, logf(3.0f), 5, 5};
+    nn_softmax_rows(z, z, 2, 2); /* in place */
+    assert_near(z[0], 0.25, 1e-6);
+    assert_near(z[1], 0.75, 1e-6);
+    assert_near(z[2], 0.5, 1e-7);
+    assert_near(z[3], 0.5, 1e-7);
+    float one = -7;
+    nn_softmax_rows(&one, &one, 1, 1);
+    assert_true(one == 1.0f);
+}
+
+/* Large enough for the OpenMP path: each row must match the formula on its own. */
+static void test_softmax_threaded(void **state)
+{
+    (void)state;
+    enum { N = 4099, W = 17 };
+    float *x = falloc((size_t)N * W), *y = falloc((size_t)N * W);
+    nn_rng r;
+    nn_rng_seed(&r, 3);
+    for (size_t i = 0; i < (size_t)N * W; i++)
+        x[i] = (float)(10 * nn_rng_normal(&r));
+    assert_true((size_t)N * W > NN_PAR_MIN);
+    nn_softmax_rows(x, y, N, W);
+    for (int i = 0; i < N; i += 97) {
+        double m = -INFINITY, s = 0, sum = 0;
+        for (int j = 0; j < W; j++)
+            m = fmax(m, x[i * W + j]);
+        for (int j = 0; j < W; j++)
+            s += exp(x[i * W + j] - m);
+        for (int j = 0; j < W; j++) {
+            assert_near(y[i * W + j], exp(x[i * W + j] - m) / s, 1e-6);
+            sum += y[i * W + j];
+        }
+        assert_near(sum, 1, 1e-5);
+    }
+    nn_free(x);
+    nn_free(y);
+}
+
+static void test_sigmoid(void **state)
+{
+    (void)state;
+    float x[6] = {0, 2, -2, 1000, -1000, -100};
+    float y[6];
+    nn_sigmoid(x, y, 6);
+    assert_near(y[0], 0.5, 1e-7);
+    assert_near(y[1], 1 / (1 + exp(-2.0)), 1e-6);
+    assert_near(y[1] + y[2], 1, 1e-6);
+    assert_true(y[3] == 1.0f);
+    assert_true(y[4] == 0.0f);
+    assert_true(y[5] >= 0 && y[5] < 1e-40f && isfinite(y[5]));
+    enum { N = (1 << 15) + 3 };
+    float *v = falloc(N);
+    for (int i = 0; i < N; i++)
+        v[i] = (float)(i % 41 - 20);
+    nn_sigmoid(v, v, N); /* in place, threaded */
+    for (int i = 0; i < N; i += 1001)
+        assert_near(v[i], 1 / (1 + exp(-(double)(i % 41 - 20))), 1e-6);
+    nn_free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_forward),  cmocka_unit_test(test_linear_backward),
+        cmocka_unit_test(test_axpy),            cmocka_unit_test(test_softmax_values),
+        cmocka_unit_test(test_softmax_threaded), cmocka_unit_test(test_sigmoid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
