@@ -1,0 +1,1069 @@
+/* weights.c -- the .nnw weights file: its format, its reader and its atomic writer; see weights.h.
+ *
+ * This file owns the byte layout below and nothing else: it moves the config text, named f32
+ * tensors, the preprocessing statistics and metadata strings between an nn_weights and a file.
+ * It knows no YAML and no model; nnpredict hands CONF to config.c and model.c matches tensors
+ * to parameters by name and shape.
+ *
+ * THE .nnw FORMAT, VERSION 1
+ *
+ * Byte order and types. Every integer is unsigned and little-endian whatever the host: u16, u32
+ * and u64 take 2, 4 and 8 bytes. f32 and f64 are IEEE 754 binary32 and binary64, stored as the
+ * little-endian bytes of their bit patterns (NaN payloads, infinities and -0 survive exactly).
+ * There is no padding and no alignment anywhere; offsets count from the start of the file.
+ *
+ *   offset   size  field
+ *   0        4     magic: the bytes 'N' 'N' 'W' 0x00
+ *   4        4     u32 format version: 1
+ *   8        4     u32 section count S
+ *   12       ...   S sections, back to back, each:
+ *                    4   tag: four printable ASCII bytes (0x20..0x7e), e.g. "TENS"
+ *                    8   u64 payload length L
+ *                    L   payload
+ *   size-4   4     u32 CRC-32 of every byte before it (zlib's crc32(): the ISO-HDLC CRC,
+ *                  reflected polynomial 0xEDB88320, initial value and final xor 0xFFFFFFFF)
+ *
+ * The sections must end exactly where the CRC begins. The whole file is at most 4 GiB
+ * (2^32 bytes); the smallest possible file (S = 0) is 16 bytes and is refused, since CONF and
+ * TENS are required.
+ *
+ * Sections. nntrain writes these four, always all four, in this order:
+ *
+ *   CONF  The resolved model config as YAML text (UTF-8), without a terminating NUL and
+ *         containing no NUL byte. L may be 0. Required.
+ *   TENS  u32 tensor count T (at most 2^20), then T tensors back to back, each:
+ *           u16  name length N, 1..63
+ *           N    name, printable ASCII ("dense1.W"); no two tensors share a name
+ *           u32  ndim D, 1..4
+ *           D    u32 dims, each 1..2^31-1
+ *           P    f32 values, P the product of the dims, in row-major order (last dim fastest)
+ *         The tensors fill the payload exactly. Required.
+ *   PREP  f64 scale (finite), u32 kind (0 none, 1 minmax, 2 standard: enum nn_norm),
+ *         u32 feature count n (at most 2^31-1; 0 when kind is none), f32 shift[n], f32 mul[n].
+ *         L is exactly 16 + 8n. Optional: when absent, scale 1, kind none, n 0.
+ *   META  u32 entry count M (at most 2^20), then M entries back to back, each:
+ *           u32  key length K >= 1, then K bytes of key, printable ASCII; keys are unique
+ *           u32  value length V, then V bytes of value, any byte but NUL (UTF-8 by convention)
+ *         The entries fill the payload exactly; their order is kept. Optional: when absent,
+ *         no entries.
+ *
+ * A known tag may appear at most once, and the known tags present must come in the order
+ * above. A section with any other tag is skipped wherever it appears, so a later nntrain can
+ * add sections (OPTM, for --resume) that this reader ignores. A change that this reader could
+ * misread bumps the version, and a file of a later version is refused.
+ *
+ * Reading order. The checks run in this order, so the first message is the most useful one:
+ *   1. the path is a regular file of at most 4 GiB; it is read whole into one buffer;
+ *   2. the magic (a foreign file is "not an nntrain weights file", however short it is);
+ *   3. at least 16 bytes (else "truncated");
+ *   4. the version: 0 is invalid, above 1 is "made by a newer nntrain"; checked before the CRC
+ *      because a later version might not place its checksum the same way;
+ *   5. the CRC. On a mismatch the section frames are walked first: if a declared length runs
+ *      past the end of the file, the message says the file is truncated and where; otherwise
+ *      it is "checksum mismatch: the file is corrupted or truncated";
+ *   6. the frames: printable tags, each length within the file, S sections ending at the CRC;
+ *   7. each section's contents, every length checked against the bytes left in its payload
+ *      before anything it claims is allocated; dimension products are checked for overflow.
+ * Every message is "FILE: byte N: what was wrong (what was expected)", N the offset of the
+ * offending field.
+ *
+ * Writing. The writer checks w against every rule above (so it never writes a file it would
+ * refuse to read), packs the whole file into one buffer, writes it to "<path>.tmp.XXXXXX" in
+ * the same directory (mode 0644), fsyncs and closes it, renames it over path and then fsyncs the
+ * directory (best effort). It writes with write(2) directly, so no stdio buffer needs flushing.
+ * The bytes depend only on w: there are no timestamps, so the same content gives the same file. */
+#include "weights.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "xalloc.h"
+
+_Static_assert(sizeof(float) == 4 && sizeof(double) == 8,
+               "the .nnw format stores f32 and f64 as IEEE 754 bit patterns");
+
+static const unsigned char magic[4] = {'N', 'N', 'W', 0};
+
+enum {
+    VERSION = 1,
+    HEADER_BYTES = 12,      /* magic, version, section count */
+    FRAME_BYTES = 12,       /* tag, payload length */
+    CRC_BYTES = 4,
+    MIN_FILE = HEADER_BYTES + CRC_BYTES,
+    MAX_TENSORS = 1 << 20,
+    MAX_META = 1 << 20,
+    TENSOR_MIN_BYTES = 2 + 1 + 4 + 4 + 4, /* name length, 1-byte name, ndim, a dim, a value */
+    META_MIN_BYTES = 4 + 1 + 4,           /* key length, 1-byte key, value length */
+};
+
+static const uint64_t max_file = (uint64_t)1 << 32;
+
+/* The known sections, in the order they must appear. */
+enum { SEC_CONF, SEC_TENS, SEC_PREP, SEC_META, NSEC };
+static const char tags[NSEC][5] = {"CONF", "TENS", "PREP", "META"};
+
+/* ------------------------------------------------------------------------------------------
+ * Little-endian packing, byte by byte
+ * ------------------------------------------------------------------------------------------ */
+
+static void put_u16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)(v >> 8);
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)((v >> (8 * i)) & 0xff);
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)((v >> (8 * i)) & 0xff);
+}
+
+static uint16_t get_u16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static uint32_t f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float bits_f32(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint64_t f64_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static double bits_f64(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* zlib's crc32 takes a uInt length, so feed it in pieces. */
+static uint32_t crc_of(const unsigned char *p, size_t n)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (n > 0) {
+        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return (uint32_t)crc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Rules shared by the reader and the writer
+ * ------------------------------------------------------------------------------------------ */
+
+static int printable(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+/* The number of values of a shape, or 0 when the product does not fit in a size_t. */
+static size_t shape_count(int ndim, const int *dim)
+{
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        if (dim[i] < 1 || !nn_mul_ok(n, (size_t)dim[i], &n))
+            return 0;
+    return n;
+}
+
+/* Writes "3x4" into buf. */
+static void format_dims(const nn_shape *s, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < s->ndim && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, i ? "x%d" : "%d", s->dim[i]);
+}
+
+/* A name with the place it came from (a byte offset, or an index when writing). */
+typedef struct named {
+    const char *name;
+    size_t where;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return (x->where > y->where) - (x->where < y->where);
+}
+
+/* Sorts v and returns the later-placed entry of the first repeated name, or NULL. */
+static const named *find_repeat(named *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_named);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i - 1].name, v[i].name) == 0)
+            return &v[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Reading
+ * ------------------------------------------------------------------------------------------ */
+
+/* Reads the regular file at path whole into a new buffer of *size bytes. */
+static int slurp(const char *path, unsigned char **out, size_t *size, nn_err *err)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return nn_fail_io(err, path, "cannot open", errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return nn_fail_io(err, path, "cannot stat", e);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return nn_fail(err, "%s: not a regular file (expected an nntrain weights file)", path);
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > max_file || (uint64_t)st.st_size > SIZE_MAX) {
+        close(fd);
+        return nn_fail(err, "%s: %lld bytes is larger than a weights file can be (4 GiB)", path,
+                       (long long)st.st_size);
+    }
+    size_t n = (size_t)st.st_size;
+    unsigned char *buf = nn_alloc(n, 1, err);
+    if (!buf) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            nn_free(buf);
+            return nn_fail_io(err, path, "cannot read", e);
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    if (close(fd) != 0) {
+        nn_free(buf);
+        return nn_fail_io(err, path, "cannot close", errno);
+    }
+    if (got != n) {
+        nn_free(buf);
+        return nn_fail(err, "%s: the file shrank from %zu to %zu bytes while being read", path,
+                       n, got);
+    }
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
+/* Walks the S section frames of buf (tags and lengths only). Returns 0 when they are sound;
+ * 1 when a frame runs past the end of the file; 2 for any other fault. The message is
+ * written in either case; `truncated` words an overrun as truncation (used when the CRC has
+ * already failed, so the file is known to be damaged). */
+static int walk_frames(const char *path, const unsigned char *buf, size_t size, int truncated,
+                       nn_err *err)
+{
+    const char *why = truncated ? "the file is truncated: " : "";
+    uint32_t nsect = get_u32(buf + 8);
+    size_t end = size - CRC_BYTES, pos = HEADER_BYTES;
+    for (uint32_t i = 0; i < nsect; i++) {
+        if (end - pos < FRAME_BYTES) {
+            nn_fail_byte(err, path, (long long)pos,
+                         "%sexpected the header of section %u of %u (12 bytes), but only %zu "
+                         "bytes remain before the checksum",
+                         why, i + 1, nsect, end - pos);
+            return 1;
+        }
+        if (!printable((const char *)buf + pos, 4)) {
+            nn_fail_byte(err, path, (long long)pos,
+                         "section %u of %u has a tag that is not printable ASCII "
+                         "(bytes %02x %02x %02x %02x)",
+                         i + 1, nsect, buf[pos], buf[pos + 1], buf[pos + 2], buf[pos + 3]);
+            return 2;
+        }
+        uint64_t len = get_u64(buf + pos + 4);
+        if (len > end - pos - FRAME_BYTES) {
+            nn_fail_byte(err, path, (long long)pos + 4,
+                         "%ssection '%.4s' declares %llu bytes of payload, but only %zu bytes "
+                         "remain before the checksum",
+                         why, (const char *)buf + pos, (unsigned long long)len,
+                         end - pos - FRAME_BYTES);
+            return 1;
+        }
+        pos += FRAME_BYTES + (size_t)len;
+    }
+    if (pos != end) {
+        nn_fail_byte(err, path, (long long)pos,
+                     "%zu bytes follow the last of the %u sections (expected the 4-byte "
+                     "checksum)",
+                     end - pos, nsect);
+        return 2;
+    }
+    return 0;
+}
+
+/* A read position inside one section's payload. */
+typedef struct cursor {
+    const char *path;
+    const unsigned char *buf; /* the whole file */
+    size_t pos, end;          /* the next byte; the end of the payload */
+    const char *tag;
+    nn_err *err;
+} cursor;
+
+static size_t left(const cursor *c)
+{
+    return c->end - c->pos;
+}
+
+/* 0 when n more bytes are in the payload, else -1 naming what was expected there. */
+static int need(cursor *c, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int need(cursor *c, size_t n, const char *fmt, ...)
+{
+    if (left(c) >= n)
+        return 0;
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return nn_fail_byte(c->err, c->path, (long long)c->pos,
+                        "expected %s (%zu bytes), but section '%s' has only %zu bytes left", what,
+                        n, c->tag, left(c));
+}
+
+static const unsigned char *take(cursor *c, size_t n)
+{
+    const unsigned char *p = c->buf + c->pos;
+    c->pos += n;
+    return p;
+}
+
+/* The payload must be used up exactly. */
+static int done(cursor *c, const char *what)
+{
+    if (left(c) == 0)
+        return 0;
+    return nn_fail_byte(c->err, c->path, (long long)c->pos,
+                        "%zu unexpected bytes after %s at the end of section '%s'", left(c), what,
+                        c->tag);
+}
+
+static int read_conf(cursor *c, nn_weights *w)
+{
+    size_t n = left(c);
+    const unsigned char *p = take(c, n);
+    const unsigned char *nul = memchr(p, 0, n);
+    if (nul)
+        return nn_fail_byte(c->err, c->path, (long long)(nul - c->buf),
+                            "NUL byte in the model config text (expected YAML text)");
+    w->conf = nn_strndup((const char *)p, n, c->err);
+    return w->conf ? 0 : -1;
+}
+
+static int read_tensor(cursor *c, int t, nn_tensor *ts)
+{
+    if (need(c, 2, "the name length of tensor %d", t + 1))
+        return -1;
+    size_t at = c->pos;
+    uint16_t nlen = get_u16(take(c, 2));
+    if (nlen < 1 || nlen >= NN_TENSOR_NAME_MAX)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "tensor %d has a name of %u bytes (expected 1..%d)", t + 1,
+                            (unsigned)nlen, NN_TENSOR_NAME_MAX - 1);
+    if (need(c, nlen, "the name of tensor %d", t + 1))
+        return -1;
+    at = c->pos;
+    const char *name = (const char *)take(c, nlen);
+    if (!printable(name, nlen))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "the name of tensor %d is not printable ASCII", t + 1);
+    memcpy(ts->name, name, nlen);
+    ts->name[nlen] = '\0';
+
+    if (need(c, 4, "the ndim of tensor '%s'", ts->name))
+        return -1;
+    at = c->pos;
+    uint32_t ndim = get_u32(take(c, 4));
+    if (ndim < 1 || ndim > NN_MAX_DIM)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "tensor '%s' has ndim %u (expected 1..%d)", ts->name, ndim,
+                            NN_MAX_DIM);
+    if (need(c, 4 * (size_t)ndim, "the %u dims of tensor '%s'", ndim, ts->name))
+        return -1;
+    at = c->pos;
+    ts->shape.ndim = (int)ndim;
+    for (uint32_t i = 0; i < ndim; i++) {
+        uint32_t d = get_u32(take(c, 4));
+        if (d < 1 || d > INT_MAX)
+            return nn_fail_byte(c->err, c->path, (long long)(at + 4 * i),
+                                "tensor '%s' has dim %u = %u (expected 1..%d)", ts->name, i + 1,
+                                d, INT_MAX);
+        ts->shape.dim[i] = (int)d;
+    }
+    size_t count = shape_count(ts->shape.ndim, ts->shape.dim);
+    if (count == 0 || count > left(c) / 4) {
+        char dims[64];
+        format_dims(&ts->shape, dims, sizeof dims);
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "tensor '%s' has shape %s, more values than the %zu bytes left in "
+                            "section '%s' can hold",
+                            ts->name, dims, left(c), c->tag);
+    }
+    float *data = nn_alloc(count, sizeof *data, c->err);
+    if (!data)
+        return -1;
+    const unsigned char *p = take(c, 4 * count);
+    for (size_t i = 0; i < count; i++)
+        data[i] = bits_f32(get_u32(p + 4 * i));
+    ts->data = data;
+    return 0;
+}
+
+static int read_tens(cursor *c, nn_weights *w)
+{
+    if (need(c, 4, "the tensor count"))
+        return -1;
+    size_t at = c->pos;
+    uint32_t count = get_u32(take(c, 4));
+    if (count > MAX_TENSORS || count > left(c) / TENSOR_MIN_BYTES)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "tensor count %u is impossible here (expected at most %d, and at "
+                            "most %zu in the %zu bytes that follow)",
+                            count, MAX_TENSORS, left(c) / TENSOR_MIN_BYTES, left(c));
+    if (count == 0)
+        return done(c, "the tensor count");
+    w->tensors = nn_alloc(count, sizeof *w->tensors, c->err);
+    if (!w->tensors)
+        return -1;
+    w->ntensors = (int)count;
+    named *names = nn_alloc(count, sizeof *names, c->err);
+    if (!names)
+        return -1;
+    int rc = 0;
+    for (uint32_t t = 0; t < count && rc == 0; t++) {
+        names[t] = (named){w->tensors[t].name, c->pos};
+        rc = read_tensor(c, (int)t, &w->tensors[t]);
+    }
+    if (rc == 0) {
+        const named *rep = find_repeat(names, count);
+        if (rep)
+            rc = nn_fail_byte(c->err, c->path, (long long)rep->where,
+                              "tensor name '%s' appears twice (expected unique names)",
+                              rep->name);
+    }
+    nn_free(names);
+    return rc ? -1 : done(c, "the last tensor");
+}
+
+static int read_prep(cursor *c, nn_weights *w)
+{
+    if (need(c, 16, "the preprocessing scale, kind and feature count"))
+        return -1;
+    size_t at = c->pos;
+    double scale = bits_f64(get_u64(take(c, 8)));
+    if (!isfinite(scale))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "preprocessing scale is not a finite number");
+    at = c->pos;
+    uint32_t kind = get_u32(take(c, 4));
+    if (kind > NN_NORM_STANDARD)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "preprocessing kind %u is unknown (expected 0 none, 1 minmax, "
+                            "2 standard)",
+                            kind);
+    at = c->pos;
+    uint32_t n = get_u32(take(c, 4));
+    if (kind == NN_NORM_NONE && n != 0)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "preprocessing kind none with %u features (expected 0)", n);
+    if (n > INT_MAX || n > left(c) / 8)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "preprocessing feature count %u needs %llu bytes, but section '%s' "
+                            "has %zu bytes left",
+                            n, 8ull * n, c->tag, left(c));
+    w->prep.scale = scale;
+    w->prep.kind = (nn_norm)kind;
+    if (n > 0) {
+        w->prep.shift = nn_alloc(n, sizeof(float), c->err);
+        w->prep.mul = nn_alloc(n, sizeof(float), c->err);
+        if (!w->prep.shift || !w->prep.mul)
+            return -1;
+        const unsigned char *p = take(c, 8 * (size_t)n);
+        for (uint32_t i = 0; i < n; i++) {
+            w->prep.shift[i] = bits_f32(get_u32(p + 4 * i));
+            w->prep.mul[i] = bits_f32(get_u32(p + 4 * ((size_t)n + i)));
+        }
+    }
+    w->prep.n = (int)n;
+    return done(c, "the preprocessing statistics");
+}
+
+static int read_meta_entry(cursor *c, int e, nn_meta_entry *m)
+{
+    if (need(c, 4, "the key length of metadata entry %d", e + 1))
+        return -1;
+    size_t at = c->pos;
+    uint32_t klen = get_u32(take(c, 4));
+    if (klen < 1)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "metadata entry %d has an empty key (expected 1 byte or more)",
+                            e + 1);
+    if (need(c, klen, "the key of metadata entry %d", e + 1))
+        return -1;
+    at = c->pos;
+    const char *key = (const char *)take(c, klen);
+    if (!printable(key, klen))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "the key of metadata entry %d is not printable ASCII", e + 1);
+    m->key = nn_strndup(key, klen, c->err);
+    if (!m->key)
+        return -1;
+    if (need(c, 4, "the value length of metadata '%s'", m->key))
+        return -1;
+    uint32_t vlen = get_u32(take(c, 4));
+    if (need(c, vlen, "the value of metadata '%s'", m->key))
+        return -1;
+    at = c->pos;
+    const char *value = (const char *)take(c, vlen);
+    const char *nul = memchr(value, 0, vlen);
+    if (nul)
+        return nn_fail_byte(c->err, c->path, (long long)(at + (size_t)(nul - value)),
+                            "NUL byte in the value of metadata '%s' (expected text)", m->key);
+    m->value = nn_strndup(value, vlen, c->err);
+    return m->value ? 0 : -1;
+}
+
+static int read_meta(cursor *c, nn_weights *w)
+{
+    if (need(c, 4, "the metadata entry count"))
+        return -1;
+    size_t at = c->pos;
+    uint32_t count = get_u32(take(c, 4));
+    if (count > MAX_META || count > left(c) / META_MIN_BYTES)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "metadata entry count %u is impossible here (expected at most %d, "
+                            "and at most %zu in the %zu bytes that follow)",
+                            count, MAX_META, left(c) / META_MIN_BYTES, left(c));
+    if (count == 0)
+        return done(c, "the metadata entry count");
+    w->meta = nn_alloc(count, sizeof *w->meta, c->err);
+    if (!w->meta)
+        return -1;
+    w->nmeta = (int)count;
+    named *keys = nn_alloc(count, sizeof *keys, c->err);
+    if (!keys)
+        return -1;
+    int rc = 0;
+    for (uint32_t e = 0; e < count && rc == 0; e++) {
+        size_t where = c->pos;
+        rc = read_meta_entry(c, (int)e, &w->meta[e]);
+        keys[e] = (named){w->meta[e].key, where};
+    }
+    if (rc == 0) {
+        const named *rep = find_repeat(keys, count);
+        if (rep)
+            rc = nn_fail_byte(c->err, c->path, (long long)rep->where,
+                              "metadata key '%s' appears twice (expected unique keys)",
+                              rep->name);
+    }
+    nn_free(keys);
+    return rc ? -1 : done(c, "the last metadata entry");
+}
+
+typedef int (*section_reader)(cursor *c, nn_weights *w);
+static const section_reader readers[NSEC] = {read_conf, read_tens, read_prep, read_meta};
+
+/* Parses the sections of a file whose header, CRC and frames are sound. */
+static int read_sections(const char *path, const unsigned char *buf, nn_weights *w, nn_err *err)
+{
+    uint32_t nsect = get_u32(buf + 8);
+    size_t pos = HEADER_BYTES;
+    int seen[NSEC] = {0}, last = -1;
+    w->prep.scale = 1.0;
+    w->prep.kind = NN_NORM_NONE;
+    for (uint32_t i = 0; i < nsect; i++) {
+        const char *tag = (const char *)buf + pos;
+        size_t len = (size_t)get_u64(buf + pos + 4);
+        int k = 0;
+        while (k < NSEC && memcmp(tag, tags[k], 4) != 0)
+            k++;
+        if (k < NSEC) {
+            if (seen[k])
+                return nn_fail_byte(err, path, (long long)pos,
+                                    "section '%s' appears a second time (expected it once)",
+                                    tags[k]);
+            if (k < last)
+                return nn_fail_byte(err, path, (long long)pos,
+                                    "section '%s' comes after '%s' (expected the order CONF, "
+                                    "TENS, PREP, META)",
+                                    tags[k], tags[last]);
+            seen[k] = 1;
+            last = k;
+            cursor c = {path, buf, pos + FRAME_BYTES, pos + FRAME_BYTES + len, tags[k], err};
+            if (readers[k](&c, w))
+                return -1;
+        }
+        pos += FRAME_BYTES + len;
+    }
+    for (int k = SEC_CONF; k <= SEC_TENS; k++)
+        if (!seen[k])
+            return nn_fail_byte(err, path, 8,
+                                "no '%s' section among the %u sections (it is required)",
+                                tags[k], nsect);
+    return 0;
+}
+
+/* Checks the header, the CRC and the frames, then parses. */
+static int parse(const char *path, const unsigned char *buf, size_t size, nn_weights *w,
+                 nn_err *err)
+{
+    if (size == 0)
+        return nn_fail(err, "%s: empty file (expected an nntrain weights file)", path);
+    if (memcmp(buf, magic, size < 4 ? size : 4) != 0)
+        return nn_fail_byte(err, path, 0, "not an nntrain weights file (bad magic)");
+    if (size < MIN_FILE)
+        return nn_fail_byte(err, path, (long long)size,
+                            "the file is truncated: %zu bytes, shorter than the %d-byte header "
+                            "and checksum",
+                            size, MIN_FILE);
+    uint32_t version = get_u32(buf + 4);
+    if (version == 0)
+        return nn_fail_byte(err, path, 4, "format version 0 is invalid (expected %d)", VERSION);
+    if (version > VERSION)
+        return nn_fail_byte(err, path, 4,
+                            "made by a newer nntrain (format %u; this reads %d)", version,
+                            VERSION);
+    uint32_t stored = get_u32(buf + size - CRC_BYTES);
+    uint32_t computed = crc_of(buf, size - CRC_BYTES);
+    if (stored != computed) {
+        nn_err scratch;
+        if (walk_frames(path, buf, size, 1, &scratch) == 1) {
+            *err = scratch;
+            return -1;
+        }
+        return nn_fail_byte(err, path, (long long)(size - CRC_BYTES),
+                            "checksum mismatch: the file is corrupted or truncated (stored "
+                            "%08x, computed %08x)",
+                            stored, computed);
+    }
+    if (walk_frames(path, buf, size, 0, err) != 0)
+        return -1;
+    return read_sections(path, buf, w, err);
+}
+
+int nn_weights_read(const char *path, nn_weights *w, nn_err *err)
+{
+    memset(w, 0, sizeof *w);
+    unsigned char *buf = NULL;
+    size_t size = 0;
+    if (slurp(path, &buf, &size, err))
+        return -1;
+    nn_weights got;
+    memset(&got, 0, sizeof got);
+    int rc = parse(path, buf, size, &got, err);
+    nn_free(buf);
+    if (rc) {
+        nn_weights_destroy(&got);
+        return -1;
+    }
+    *w = got;
+    return 0;
+}
+
+void nn_weights_destroy(nn_weights *w)
+{
+    if (!w)
+        return;
+    nn_free(w->conf);
+    for (int i = 0; w->tensors && i < w->ntensors; i++)
+        nn_free(w->tensors[i].data);
+    nn_free(w->tensors);
+    nn_free(w->prep.shift);
+    nn_free(w->prep.mul);
+    for (int i = 0; w->meta && i < w->nmeta; i++) {
+        nn_free(w->meta[i].key);
+        nn_free(w->meta[i].value);
+    }
+    nn_free(w->meta);
+    memset(w, 0, sizeof *w);
+}
+
+const char *nn_weights_meta(const nn_weights *w, const char *key)
+{
+    if (!w || !key)
+        return NULL;
+    for (int i = 0; w->meta && i < w->nmeta; i++)
+        if (w->meta[i].key && strcmp(w->meta[i].key, key) == 0)
+            return w->meta[i].value;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Writing
+ * ------------------------------------------------------------------------------------------ */
+
+/* Section payload lengths and the file size, computed while checking w. */
+typedef struct plan {
+    uint64_t len[NSEC];
+    uint64_t size;
+} plan;
+
+/* Adds b to *a unless the sum would pass the file limit. */
+static int add_ok(uint64_t *a, uint64_t b)
+{
+    if (b > max_file || *a > max_file - b)
+        return 0;
+    *a += b;
+    return 1;
+}
+
+static int check_tensors(const char *path, const nn_weights *w, uint64_t *len, nn_err *err)
+{
+    if (w->ntensors < 0 || w->ntensors > MAX_TENSORS || (w->ntensors > 0 && !w->tensors))
+        return nn_fail(err, "%s: cannot write %d tensors (expected 0..%d, with an array)", path,
+                       w->ntensors, MAX_TENSORS);
+    *len = 4;
+    for (int t = 0; t < w->ntensors; t++) {
+        const nn_tensor *ts = &w->tensors[t];
+        size_t nlen = strnlen(ts->name, NN_TENSOR_NAME_MAX);
+        if (nlen < 1 || nlen >= NN_TENSOR_NAME_MAX || !printable(ts->name, nlen))
+            return nn_fail(err,
+                           "%s: cannot write tensor %d: its name must be 1..%d printable ASCII "
+                           "characters",
+                           path, t + 1, NN_TENSOR_NAME_MAX - 1);
+        if (ts->shape.ndim < 1 || ts->shape.ndim > NN_MAX_DIM)
+            return nn_fail(err, "%s: cannot write tensor '%s': ndim %d (expected 1..%d)", path,
+                           ts->name, ts->shape.ndim, NN_MAX_DIM);
+        size_t count = shape_count(ts->shape.ndim, ts->shape.dim);
+        if (count == 0)
+            return nn_fail(err,
+                           "%s: cannot write tensor '%s': every dim must be 1 or more and their "
+                           "product must fit in memory",
+                           path, ts->name);
+        if (!ts->data)
+            return nn_fail(err, "%s: cannot write tensor '%s': it has no data", path, ts->name);
+        if (count > max_file / 4 ||
+            !add_ok(len, 2 + nlen + 4 + 4 * (uint64_t)ts->shape.ndim + 4 * (uint64_t)count))
+            return nn_fail(err, "%s: cannot write tensor '%s': the file would pass 4 GiB", path,
+                           ts->name);
+    }
+    if (w->ntensors < 2)
+        return 0;
+    named *names = nn_alloc((size_t)w->ntensors, sizeof *names, err);
+    if (!names)
+        return -1;
+    for (int t = 0; t < w->ntensors; t++)
+        names[t] = (named){w->tensors[t].name, (size_t)t};
+    const named *rep = find_repeat(names, (size_t)w->ntensors);
+    int rc = rep ? nn_fail(err, "%s: cannot write: tensor name '%s' is used twice", path,
+                           rep->name)
+                 : 0;
+    nn_free(names);
+    return rc;
+}
+
+static int check_prep(const char *path, const nn_prep *p, uint64_t *len, nn_err *err)
+{
+    if (!isfinite(p->scale))
+        return nn_fail(err, "%s: cannot write: the preprocessing scale is not finite", path);
+    if ((unsigned)p->kind > NN_NORM_STANDARD)
+        return nn_fail(err, "%s: cannot write: unknown preprocessing kind %d", path,
+                       (int)p->kind);
+    if (p->n < 0 || (p->kind == NN_NORM_NONE && p->n != 0) ||
+        (p->n > 0 && (!p->shift || !p->mul)))
+        return nn_fail(err,
+                       "%s: cannot write: preprocessing with %d features (expected 0 for kind "
+                       "none, else the shift and mul arrays)",
+                       path, p->n);
+    *len = 16;
+    if (!add_ok(len, 8 * (uint64_t)p->n))
+        return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
+    return 0;
+}
+
+static int check_meta(const char *path, const nn_weights *w, uint64_t *len, nn_err *err)
+{
+    if (w->nmeta < 0 || w->nmeta > MAX_META || (w->nmeta > 0 && !w->meta))
+        return nn_fail(err, "%s: cannot write %d metadata entries (expected 0..%d, with an "
+                       "array)",
+                       path, w->nmeta, MAX_META);
+    *len = 4;
+    for (int e = 0; e < w->nmeta; e++) {
+        const nn_meta_entry *m = &w->meta[e];
+        if (!m->key || !m->value)
+            return nn_fail(err, "%s: cannot write metadata entry %d: no key or no value", path,
+                           e + 1);
+        size_t klen = strlen(m->key), vlen = strlen(m->value);
+        if (klen < 1 || !printable(m->key, klen))
+            return nn_fail(err,
+                           "%s: cannot write metadata entry %d: its key must be 1 or more "
+                           "printable ASCII characters",
+                           path, e + 1);
+        if (!add_ok(len, 8) || !add_ok(len, klen) || !add_ok(len, vlen))
+            return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
+    }
+    if (w->nmeta < 2)
+        return 0;
+    named *keys = nn_alloc((size_t)w->nmeta, sizeof *keys, err);
+    if (!keys)
+        return -1;
+    for (int e = 0; e < w->nmeta; e++)
+        keys[e] = (named){w->meta[e].key, (size_t)e};
+    const named *rep = find_repeat(keys, (size_t)w->nmeta);
+    int rc = rep ? nn_fail(err, "%s: cannot write: metadata key '%s' is used twice", path,
+                           rep->name)
+                 : 0;
+    nn_free(keys);
+    return rc;
+}
+
+/* Checks w against every rule the reader enforces and computes the layout. */
+static int check(const char *path, const nn_weights *w, plan *p, nn_err *err)
+{
+    if (!w->conf)
+        return nn_fail(err, "%s: cannot write: no model config text", path);
+    p->len[SEC_CONF] = strlen(w->conf);
+    if (check_tensors(path, w, &p->len[SEC_TENS], err) ||
+        check_prep(path, &w->prep, &p->len[SEC_PREP], err) ||
+        check_meta(path, w, &p->len[SEC_META], err))
+        return -1;
+    p->size = HEADER_BYTES + CRC_BYTES;
+    for (int k = 0; k < NSEC; k++)
+        if (!add_ok(&p->size, FRAME_BYTES) || !add_ok(&p->size, p->len[k]))
+            return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
+    if (p->size > SIZE_MAX)
+        return nn_fail(err, "%s: cannot write: %llu bytes do not fit in memory", path,
+                       (unsigned long long)p->size);
+    return 0;
+}
+
+/* An output buffer known to be large enough. */
+typedef struct packer {
+    unsigned char *p;
+    size_t pos;
+} packer;
+
+static void pk_u16(packer *b, uint16_t v)
+{
+    put_u16(b->p + b->pos, v);
+    b->pos += 2;
+}
+
+static void pk_u32(packer *b, uint32_t v)
+{
+    put_u32(b->p + b->pos, v);
+    b->pos += 4;
+}
+
+static void pk_u64(packer *b, uint64_t v)
+{
+    put_u64(b->p + b->pos, v);
+    b->pos += 8;
+}
+
+static void pk_bytes(packer *b, const void *s, size_t n)
+{
+    if (n > 0)
+        memcpy(b->p + b->pos, s, n);
+    b->pos += n;
+}
+
+static void pk_frame(packer *b, int k, uint64_t len)
+{
+    pk_bytes(b, tags[k], 4);
+    pk_u64(b, len);
+}
+
+/* Fills buf (p->size bytes) with the file. */
+static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
+{
+    packer b = {buf, 0};
+    pk_bytes(&b, magic, 4);
+    pk_u32(&b, VERSION);
+    pk_u32(&b, NSEC);
+
+    pk_frame(&b, SEC_CONF, p->len[SEC_CONF]);
+    pk_bytes(&b, w->conf, (size_t)p->len[SEC_CONF]);
+
+    pk_frame(&b, SEC_TENS, p->len[SEC_TENS]);
+    pk_u32(&b, (uint32_t)w->ntensors);
+    for (int t = 0; t < w->ntensors; t++) {
+        const nn_tensor *ts = &w->tensors[t];
+        size_t nlen = strlen(ts->name);
+        pk_u16(&b, (uint16_t)nlen);
+        pk_bytes(&b, ts->name, nlen);
+        pk_u32(&b, (uint32_t)ts->shape.ndim);
+        for (int i = 0; i < ts->shape.ndim; i++)
+            pk_u32(&b, (uint32_t)ts->shape.dim[i]);
+        size_t count = shape_count(ts->shape.ndim, ts->shape.dim);
+        for (size_t i = 0; i < count; i++)
+            pk_u32(&b, f32_bits(ts->data[i]));
+    }
+
+    pk_frame(&b, SEC_PREP, p->len[SEC_PREP]);
+    pk_u64(&b, f64_bits(w->prep.scale));
+    pk_u32(&b, (uint32_t)w->prep.kind);
+    pk_u32(&b, (uint32_t)w->prep.n);
+    for (int i = 0; i < w->prep.n; i++)
+        pk_u32(&b, f32_bits(w->prep.shift[i]));
+    for (int i = 0; i < w->prep.n; i++)
+        pk_u32(&b, f32_bits(w->prep.mul[i]));
+
+    pk_frame(&b, SEC_META, p->len[SEC_META]);
+    pk_u32(&b, (uint32_t)w->nmeta);
+    for (int e = 0; e < w->nmeta; e++) {
+        size_t klen = strlen(w->meta[e].key), vlen = strlen(w->meta[e].value);
+        pk_u32(&b, (uint32_t)klen);
+        pk_bytes(&b, w->meta[e].key, klen);
+        pk_u32(&b, (uint32_t)vlen);
+        pk_bytes(&b, w->meta[e].value, vlen);
+    }
+
+    pk_u32(&b, crc_of(buf, b.pos));
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* Makes the rename durable. Best effort: the file is already in place, so failures here only
+ * weaken the guarantee after a power cut and are not reported. */
+static void sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? nn_strndup(path, slash == path ? 1 : (size_t)(slash - path), NULL)
+                      : nn_strdup(".", NULL);
+    if (!dir)
+        return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        (void)close(fd);
+    }
+    nn_free(dir);
+}
+
+/* Writes buf to a temporary file beside path and renames it over path. */
+static int replace_file(const char *path, const unsigned char *buf, size_t size, nn_err *err)
+{
+    static const char suffix[] = ".tmp.XXXXXX";
+    size_t plen = strlen(path);
+    char *tmp = nn_alloc(plen + sizeof suffix, 1, err);
+    if (!tmp)
+        return -1;
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, suffix, sizeof suffix);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        nn_fail(err, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
+        nn_free(tmp);
+        return -1;
+    }
+    const char *step, *tail = "";
+    if (fchmod(fd, 0644) != 0) {
+        step = "cannot set the mode of";
+    } else if (write_all(fd, buf, size) != 0) {
+        step = "cannot write";
+    } else if (fsync(fd) != 0) {
+        step = "cannot sync";
+    } else {
+        int rc = close(fd);
+        fd = -1;
+        if (rc != 0) {
+            step = "cannot close";
+        } else if (rename(tmp, path) != 0) {
+            step = "cannot rename";
+            tail = " to it";
+        } else {
+            step = NULL;
+        }
+    }
+    if (step) {
+        int e = errno;
+        if (fd >= 0)
+            (void)close(fd);
+        (void)unlink(tmp);
+        nn_fail(err, "%s: %s %s%s: %s", path, step, tmp, tail, strerror(e));
+        nn_free(tmp);
+        return -1;
+    }
+    nn_free(tmp);
+    sync_dir(path);
+    return 0;
+}
+
+int nn_weights_write(const char *path, const nn_weights *w, nn_err *err)
+{
+    plan p = {{0}, 0};
+    if (check(path, w, &p, err))
+        return -1;
+    unsigned char *buf = nn_alloc((size_t)p.size, 1, err);
+    if (!buf)
+        return -1;
+    pack(w, &p, buf);
+    int rc = replace_file(path, buf, (size_t)p.size, err);
+    nn_free(buf);
+    return rc;
+}
