@@ -28,7 +28,8 @@ typedef struct nn_hparam {
     nn_hp_kind kind;
     size_t offset;
     unsigned flags;
-    double def, min, max;        /* min == max == 0: no range check */
+    double def, min, max;        /* min == max == 0 (and no OPEN_MIN): no range check;
+                                  * max <= min: no upper bound */
     const char *const *choices;  /* NN_HP_CHOICE: NULL-ended words */
     const char *help;            /* one line for --help style listings and error hints */
 } nn_hparam;
@@ -63,7 +64,7 @@ void nn_hparam_list_words(const char *const *words, char *buf, size_t size);
 int nn_hparam_word_index(const char *const *words, const char *word);
 
 /* Formats the field of entry h as YAML-safe text ("3", "0.1", "true", "he") into buf; floats
- * use %.17g so they read back exactly. */
+ * use the shortest %.Ng (N <= 17) that reads back exactly. */
 void nn_hparam_format(const nn_hparam *h, const void *blob, char *buf, size_t size);
 
 /* Typed access to the field of entry h in blob. */
