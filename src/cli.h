@@ -1,0 +1,34 @@
+/* cli.h -- what nntrain and nnpredict share: exit codes, strict numeric flags, the thread
+ * budget and the stop flag set by SIGINT/SIGTERM. */
+#ifndef NN_CLI_H
+#define NN_CLI_H
+
+#include <signal.h>
+
+#include "err.h"
+
+/* Exit codes, documented in nntrain(1) and nnpredict(1). */
+enum {
+    NN_EXIT_OK = 0,
+    NN_EXIT_FAILURE = 1, /* a runtime failure: NaN loss, a write error, out of memory */
+    NN_EXIT_USAGE = 2,   /* a bad command line, model file, data file or weights file */
+    NN_EXIT_SIGINT = 130,
+    NN_EXIT_SIGTERM = 143,
+};
+
+/* Parses text as a whole decimal integer in [min, max] for option opt; else
+ * "OPT: expected an integer in [min, max], got 'text'". */
+int nn_cli_int(const char *opt, const char *text, long min, long max, long *out, nn_err *err);
+
+/* Sets the threads OpenBLAS and OpenMP may use (n >= 1). One budget for both: OpenMP loops
+ * and BLAS calls never run at the same time, so they do not oversubscribe the cores. */
+void nn_cli_set_threads(int n);
+
+/* Cores available to this process. */
+int nn_cli_cores(void);
+
+/* Installs SIGINT and SIGTERM handlers that set the returned flag (to the signal number) so the
+ * training loop can stop at the end of the current batch. A second signal kills at once. */
+volatile sig_atomic_t *nn_cli_stop_flag(void);
+
+#endif

@@ -1,0 +1,440 @@
+/* nntrain.c -- main of `nntrain MODEL.yaml [options]`: options -> config -> model -> data ->
+ * train -> weights file. Turns every nn_err into "nntrain: <message>" and an exit code. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "csv.h"
+#include "model.h"
+#include "preprocess.h"
+#include "report.h"
+#include "train.h"
+#include "weights.h"
+#include "xalloc.h"
+
+static const char usage[] =
+    "usage: nntrain MODEL.yaml [options]\n"
+    "Train the network MODEL.yaml describes and write its weights file.\n"
+    "\n"
+    "  -o, --output FILE         weights file (default: MODEL with .nnw, in this directory)\n"
+    "  -e, --epochs N            epochs to train\n"
+    "  -l, --learning-rate X     learning rate\n"
+    "  -b, --batch-size N        samples per batch\n"
+    "      --seed N              seed of initialisation, shuffling and splits\n"
+    "  -j, --threads N           threads for BLAS and loops (default: all cores)\n"
+    "  -s, --set KEY=VALUE       override a model file key (dotted path; repeatable)\n"
+    "      --log-format FMT      per-epoch lines as text (default) or json\n"
+    "      --summary             print the layer table and exit\n"
+    "      --dry-run             check the model file and data, then exit\n"
+    "  -q, --quiet               print nothing but errors\n"
+    "  -h, --help                show this help\n"
+    "      --version             show the version\n"
+    "\n"
+    "See nntrain(1) and nnmodel(5).\n";
+
+enum { OPT_SEED = 256, OPT_LOG_FORMAT, OPT_SUMMARY, OPT_DRY_RUN, OPT_VERSION };
+
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"epochs", required_argument, NULL, 'e'},
+    {"learning-rate", required_argument, NULL, 'l'},
+    {"batch-size", required_argument, NULL, 'b'},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, 'j'},
+    {"set", required_argument, NULL, 's'},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"summary", no_argument, NULL, OPT_SUMMARY},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct options {
+    const char *model;
+    const char *output;
+    nn_override *ov;     /* in command-line order: later ones win */
+    char **ov_text;      /* owned copies of "-s" arguments, split at '=' */
+    int nov;
+    int threads;
+    int quiet, summary, dry_run;
+    nn_log_format log_format;
+} options;
+
+/* Everything one run holds, so one function can release it on every path. */
+typedef struct run {
+    options opt;
+    nn_spec spec;
+    nn_model *model;
+    nn_dataset train, val, test;
+    nn_prep prep;
+    nn_trainer *trainer;
+    char *output;        /* the weights path actually used (owned) */
+} run;
+
+static int fail_usage(const char *msg, const char *arg)
+{
+    fprintf(stderr, "nntrain: %s%s%s (see nntrain --help)\n", msg, arg ? " " : "",
+            arg ? arg : "");
+    return NN_EXIT_USAGE;
+}
+
+/* Records one override; origin names it in messages. arg is "KEY=VALUE" for -s, or just the
+ * value for a flag that stands for a fixed key. */
+static int add_override(options *o, const char *origin, const char *key, const char *arg,
+                        nn_err *err)
+{
+    char *copy = nn_strdup(arg, err);
+    size_t label_size = strlen(origin) + strlen(arg) + 2;
+    char *label = nn_alloc(label_size, 1, err);
+    nn_override *ov = nn_realloc(o->ov, (size_t)o->nov + 1, sizeof *ov, err);
+    if (ov)
+        o->ov = ov;
+    char **texts = nn_realloc(o->ov_text, 2 * ((size_t)o->nov + 1), sizeof(char *), err);
+    if (texts)
+        o->ov_text = texts;
+    if (!copy || !label || !ov || !texts) {
+        nn_free(copy);
+        nn_free(label);
+        return -1;
+    }
+    const char *value = copy;
+    if (!key) { /* -s KEY=VALUE */
+        snprintf(label, label_size, "%s %s", origin, arg);
+        char *eq = strchr(copy, '=');
+        if (!eq || eq == copy) {
+            nn_free(copy);
+            nn_free(label);
+            return nn_fail(err, "-s %s: expected KEY=VALUE", arg);
+        }
+        *eq = '\0';
+        key = copy;
+        value = eq + 1;
+    } else {
+        snprintf(label, label_size, "%s", origin);
+    }
+    o->ov_text[2 * o->nov] = copy;
+    o->ov_text[2 * o->nov + 1] = label;
+    o->ov[o->nov++] = (nn_override){label, key, value};
+    return 0;
+}
+
+static void free_options(options *o)
+{
+    for (int i = 0; i < 2 * o->nov; i++)
+        nn_free(o->ov_text[i]);
+    nn_free(o->ov_text);
+    nn_free(o->ov);
+}
+
+/* Returns -1 to go on, or the exit code to stop with. */
+static int parse_options(int argc, char **argv, options *o)
+{
+    nn_err err;
+    long n;
+    int c;
+    o->threads = nn_cli_cores();
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:e:l:b:j:s:qh", longopts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case 'e': rc = add_override(o, "--epochs", "epochs", optarg, &err); break;
+        case 'l': rc = add_override(o, "--learning-rate", "learning_rate", optarg, &err); break;
+        case 'b': rc = add_override(o, "--batch-size", "batch_size", optarg, &err); break;
+        case OPT_SEED: rc = add_override(o, "--seed", "seed", optarg, &err); break;
+        case 's': rc = add_override(o, "-s", NULL, optarg, &err); break;
+        case 'j':
+            rc = nn_cli_int("--threads", optarg, 1, 1024, &n, &err);
+            if (rc == 0)
+                o->threads = (int)n;
+            break;
+        case OPT_LOG_FORMAT: {
+            int f = nn_hparam_word_index(nn_log_format_names, optarg);
+            if (f < 0)
+                return fail_usage("--log-format: expected text or json, got", optarg);
+            o->log_format = (nn_log_format)f;
+            break;
+        }
+        case OPT_SUMMARY: o->summary = 1; break;
+        case OPT_DRY_RUN: o->dry_run = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': fputs(usage, stdout); return NN_EXIT_OK;
+        case OPT_VERSION: printf("nntrain %s\n", NN_VERSION); return NN_EXIT_OK;
+        case ':': return fail_usage("missing value for", argv[optind - 1]);
+        default: return fail_usage("unknown option", argv[optind - 1]);
+        }
+        if (rc < 0) {
+            fprintf(stderr, "nntrain: %s\n", err.msg);
+            return NN_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1)
+        return fail_usage(optind == argc ? "expected a model file" : "unexpected argument",
+                          optind == argc ? NULL : argv[optind + 1]);
+    o->model = argv[optind];
+    return -1;
+}
+
+/* ---- data -------------------------------------------------------------------------------- */
+
+static int load_csv(const nn_spec *spec, const char *path, int nx, nn_dataset *ds, nn_err *err)
+{
+    nn_csv_opts co = nn_csv_opts_from_spec(&spec->data, NN_TARGET_REQUIRED, nx);
+    return nn_csv_read(path, &co, ds, err);
+}
+
+/* Loads train, validation and test sets as the spec says, checks their targets against the
+ * model, fits preprocessing on train and applies it to all three. */
+static int load_data(run *r, nn_err *err)
+{
+    const nn_spec *spec = &r->spec;
+    const nn_data_spec *d = &spec->data;
+    int nx = nn_model_input_size(r->model);
+    if (!d->train)
+        return nn_fail_at(err, (nn_pos){spec->file, 0, 0},
+                          "no training data (expected data.train: a CSV file)");
+    if (load_csv(spec, d->train, nx, &r->train, err) < 0)
+        return -1;
+    if (d->validation_file) {
+        if (load_csv(spec, d->validation_file, nx, &r->val, err) < 0)
+            return -1;
+    } else if (d->validation > 0) {
+        nn_rng split;
+        nn_rng_seed(&split, (uint64_t)spec->run.seed ^ 0x73706c6974ULL); /* "split" */
+        nn_dataset all = r->train;
+        memset(&r->train, 0, sizeof r->train);
+        int rc = nn_dataset_split(&all, d->validation, &split, &r->train, &r->val, err);
+        nn_dataset_destroy(&all);
+        if (rc < 0)
+            return -1;
+    }
+    if (d->test && load_csv(spec, d->test, nx, &r->test, err) < 0)
+        return -1;
+    const nn_dataset *sets[] = {&r->train, &r->val, &r->test};
+    for (int i = 0; i < 3; i++)
+        if (sets[i]->n && nn_check_targets(r->model, sets[i], err) < 0)
+            return -1;
+    if (nn_prep_fit(&r->prep, d->scale, d->normalize, &r->train, err) < 0)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (sets[i]->n)
+            nn_prep_apply(&r->prep, (nn_dataset *)sets[i]);
+    return 0;
+}
+
+/* ---- the weights file -------------------------------------------------------------------- */
+
+/* The default weights path: the model file's base name with .nnw, in the working directory. */
+static char *default_output(const char *model, nn_err *err)
+{
+    if (strcmp(model, "-") == 0)
+        return nn_strdup("model.nnw", err);
+    const char *base = strrchr(model, '/');
+    base = base ? base + 1 : model;
+    size_t len = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        len = (size_t)(dot - base);
+    char *out = nn_alloc(len + 5, 1, err);
+    if (out)
+        snprintf(out, len + 5, "%.*s.nnw", (int)len, base);
+    return out;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Refuses an output path that would overwrite an input, or whose directory does not exist,
+ * before any time is spent training. */
+static int check_output(const run *r, nn_err *err)
+{
+    const char *inputs[] = {r->opt.model, r->spec.data.train, r->spec.data.test,
+                            r->spec.data.validation_file};
+    for (int i = 0; i < 4; i++)
+        if (same_file(r->output, inputs[i]))
+            return nn_fail(err, "%s: the weights file would overwrite the input file %s "
+                           "(expected another -o path)", r->output, inputs[i]);
+    struct stat st;
+    if (stat(r->output, &st) == 0 && S_ISDIR(st.st_mode))
+        return nn_fail(err, "%s: is a directory (expected a file path for -o)", r->output);
+    char *copy = nn_strdup(r->output, err);
+    if (!copy)
+        return -1;
+    const char *dir = dirname(copy);
+    int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    int saved = errno;
+    if (!ok)
+        nn_fail(err, "%s: cannot write there: directory %s %s", r->output, dir,
+                saved == ENOENT || !saved ? "does not exist" : strerror(saved));
+    nn_free(copy);
+    return ok ? 0 : -1;
+}
+
+static int add_meta(nn_meta_entry *meta, int *n, char (*buf)[64], const char *key,
+                    const char *fmt, double v)
+{
+    snprintf(buf[*n], sizeof buf[*n], fmt, v);
+    meta[*n].key = (char *)key;
+    meta[*n].value = buf[*n];
+    (*n)++;
+    return 0;
+}
+
+static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, nn_err *err)
+{
+    char *conf = NULL;
+    nn_tensor *tensors = NULL;
+    int ntensors = 0;
+    if (nn_config_emit(&r->spec, &conf, err) < 0 ||
+        nn_model_tensors(r->model, &tensors, &ntensors, err) < 0) {
+        nn_free(conf);
+        return -1;
+    }
+    nn_meta_entry meta[16];
+    char buf[16][64];
+    int nmeta = 0;
+    add_meta(meta, &nmeta, buf, "epochs_done", "%.0f", epochs_done);
+    add_meta(meta, &nmeta, buf, "seed", "%.0f", r->spec.run.seed);
+    add_meta(meta, &nmeta, buf, "train_rows", "%.0f", (double)r->train.n);
+    if (last && epochs_done > 0) {
+        add_meta(meta, &nmeta, buf, "loss", "%.9g", last->train.loss);
+        if (last->train.has_acc)
+            add_meta(meta, &nmeta, buf, "acc", "%.6g", last->train.acc);
+        if (last->has_val) {
+            add_meta(meta, &nmeta, buf, "val_loss", "%.9g", last->val.loss);
+            if (last->val.has_acc)
+                add_meta(meta, &nmeta, buf, "val_acc", "%.6g", last->val.acc);
+        }
+    }
+    meta[nmeta].key = "nntrain_version";
+    meta[nmeta++].value = NN_VERSION;
+    nn_weights w = {
+        .conf = conf, .tensors = tensors, .ntensors = ntensors, .prep = r->prep,
+        .meta = meta, .nmeta = nmeta,
+    };
+    int rc = nn_weights_write(r->output, &w, err);
+    nn_free(conf);
+    nn_free(tensors);
+    return rc;
+}
+
+/* ---- training ---------------------------------------------------------------------------- */
+
+typedef struct epoch_ctx {
+    const options *opt;
+    nn_epoch_report last;
+} epoch_ctx;
+
+static void on_epoch(const nn_epoch_report *rep, void *ctx)
+{
+    epoch_ctx *c = ctx;
+    c->last = *rep;
+    if (!c->opt->quiet)
+        nn_report_epoch(stdout, c->opt->log_format, rep);
+}
+
+static void free_run(run *r)
+{
+    nn_trainer_free(r->trainer);
+    nn_dataset_destroy(&r->train);
+    nn_dataset_destroy(&r->val);
+    nn_dataset_destroy(&r->test);
+    nn_prep_destroy(&r->prep);
+    nn_model_free(r->model);
+    nn_config_destroy(&r->spec);
+    nn_free(r->output);
+    free_options(&r->opt);
+}
+
+/* Everything after option parsing; returns the exit code. */
+static int train_main(run *r, nn_err *err)
+{
+    const options *o = &r->opt;
+    if (nn_config_load(o->model, o->ov, o->nov, &r->spec, err) < 0)
+        return NN_EXIT_USAGE;
+    nn_cli_set_threads(o->threads);
+    r->model = nn_model_build(&r->spec, r->spec.run.batch_size, err);
+    if (!r->model)
+        return NN_EXIT_USAGE;
+    if (o->summary) {
+        nn_report_summary(stdout, r->model);
+        return NN_EXIT_OK;
+    }
+    r->output = o->output ? nn_strdup(o->output, err) : default_output(o->model, err);
+    if (!r->output)
+        return NN_EXIT_FAILURE;
+    if (check_output(r, err) < 0 || load_data(r, err) < 0)
+        return NN_EXIT_USAGE;
+    if (o->dry_run) {
+        if (!o->quiet)
+            printf("ok: %zu training rows, %zu validation rows, %zu test rows, "
+                   "%zu parameters\n", r->train.n, r->val.n, r->test.n,
+                   nn_model_param_count(r->model));
+        return NN_EXIT_OK;
+    }
+
+    nn_rng init, shuffle;
+    nn_rng_seed(&init, (uint64_t)r->spec.run.seed);
+    nn_rng_seed(&shuffle, (uint64_t)r->spec.run.seed ^ 0x7368756666ULL); /* "shuff" */
+    nn_model_init_params(r->model, &init);
+    r->trainer = nn_trainer_new(r->model, &r->spec, &r->train, err);
+    if (!r->trainer)
+        return NN_EXIT_FAILURE;
+
+    volatile sig_atomic_t *stop = nn_cli_stop_flag();
+    epoch_ctx ctx = {.opt = o};
+    int done = 0;
+    int rc = nn_train(r->trainer, &r->train, r->val.n ? &r->val : NULL, &shuffle, on_epoch,
+                      &ctx, stop, &done, err);
+    if (rc < 0)
+        return NN_EXIT_FAILURE; /* NaN: the last good weights file stays as it was */
+    if (rc == 0 && r->test.n) {
+        nn_metrics m = nn_trainer_evaluate(r->trainer, &r->test, NULL);
+        if (!o->quiet)
+            nn_report_test(stdout, o->log_format, &m);
+    }
+    if (write_weights(r, done, done ? &ctx.last : NULL, err) < 0)
+        return NN_EXIT_FAILURE;
+    if (rc == 1) {
+        fprintf(stderr, "nntrain: stopped by signal after %d epochs; weights written to %s\n",
+                done, r->output);
+        return *stop == SIGTERM ? NN_EXIT_SIGTERM : NN_EXIT_SIGINT;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "nntrain: weights written to %s\n", r->output);
+    return NN_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    int code = parse_options(argc, argv, &r.opt);
+    if (code < 0) {
+        nn_err err = {{0}};
+        code = train_main(&r, &err);
+        if (code != NN_EXIT_OK && err.msg[0])
+            fprintf(stderr, "nntrain: %s\n", err.msg);
+        if (fflush(stdout) != 0 && code == NN_EXIT_OK) {
+            fprintf(stderr, "nntrain: writing to standard output: %s\n", strerror(errno));
+            code = NN_EXIT_FAILURE;
+        }
+    }
+    free_run(&r);
+    return code;
+}
