@@ -65,7 +65,8 @@ typedef struct nn_layer_ops {
      * set cache_len / work_len. Returns 0, or -1 with a message (model.c adds the place). */
     int (*setup)(nn_layer *l, nn_err *err);
     /* y = f(x) for p->batch rows; keeps what backward needs in cache.
-     * x: (batch, in)  y: (batch, out)  cache: (batch, cache_len) */
+     * x: (batch, in)  y: (batch, out)
+     * cache: state_len floats of per-batch state, then (batch, cache_len) */
     void (*forward)(const nn_layer *l, const nn_pass *p, const float *x, float *y, float *cache);
     /* Adds dE/dW into each param[i].g; writes dE/dX into dx unless dx is NULL.
      * dy: (batch, out)  dx: (batch, in) */
@@ -81,6 +82,8 @@ struct nn_layer {              /* built, owned and freed by model.c only */
     nn_param param[NN_MAX_PARAMS];
     int nparam;
     size_t cache_len, work_len; /* floats per sample */
+    size_t state_len;          /* floats of per-batch state at the head of the cache
+                                * (batch statistics, say); not scaled by the batch */
 };
 
 /* Adds a parameter to l (at most NN_MAX_PARAMS; setup code declares a fixed few). */

@@ -5,13 +5,14 @@
  *   frozen         parameters saved but never stepped (none of this issue's layers use it)
  *   act[i]         layer i's output, (max_batch, out_i)
  *   dact[i]        dE/d(act[i]), same size; layer i+1's backward writes it
- *   cache[i]       (max_batch, cache_len_i)
+ *   cache[i]       state_len_i floats, then (max_batch, cache_len_i)
  *   work           (max_batch, max work_len)
  * The layers run are layers[0 .. nrun): nrun is nlayers - 1 when the last layer is the
  * activation the loss fuses with, so z = act[nrun - 1] feeds the loss directly. */
 #include "model.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,10 +100,13 @@ static int alloc_arenas(nn_model *m, nn_err *err)
         !m->zcopy)
         return -1;
     for (int i = 0; i < m->nlayers; i++) {
-        size_t out = nn_shape_size(m->layers[i].out), cache = m->layers[i].cache_len;
+        const nn_layer *l = &m->layers[i];
+        size_t out = nn_shape_size(l->out), cache;
+        if (!nn_mul_ok(B, l->cache_len, &cache) || cache > SIZE_MAX - l->state_len - 1)
+            return nn_fail(err, "%s: cache too large", l->name);
         m->act[i] = nn_alloc(B, out * sizeof(float), err);
         m->dact[i] = nn_alloc(B, out * sizeof(float), err);
-        m->cache[i] = nn_alloc(B, (cache ? cache : 1) * sizeof(float), err);
+        m->cache[i] = nn_alloc(cache + l->state_len + 1, sizeof(float), err);
         if (!m->act[i] || !m->dact[i] || !m->cache[i])
             return -1;
     }
