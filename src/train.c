@@ -1,7 +1,10 @@
-/* train.c -- the training loop: minibatch SGD over a shuffled index permutation; see train.h. */
+/* train.c -- the training loop: minibatches over a shuffled index permutation, each followed by
+ * one optimizer step (optim.c, with the schedule's learning rate, clipping and weight decay);
+ * early stopping after each epoch; and the trainer's state for checkpoints; see train.h. */
 #include "train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,6 +23,16 @@ struct nn_trainer {
     float *dz;            /* (batch, width) */
     float *slots;         /* optimizer state, (nslots, values) */
     long step;
+    double lr;            /* the learning rate of the current epoch */
+    int epochs_done;
+    unsigned flags;       /* NN_STATE_PARTIAL, NN_STATE_STOPPED */
+    nn_tensor *params;    /* every parameter, frozen ones included, in the weights file's order */
+    int nparams;
+    size_t nparam_values; /* the floats of all of them */
+    float *best;          /* (nparam_values) the best epoch's parameters, with early stopping */
+    nn_early_state early;
+    int stopped_epoch;    /* the epoch at which early stopping ended the run, or 0 */
+    nn_train_hooks hooks;
 };
 
 nn_trainer *nn_trainer_new(nn_model *m, const nn_spec *spec, const nn_dataset *train,
@@ -47,7 +60,14 @@ nn_trainer *nn_trainer_new(nn_model *m, const nn_spec *spec, const nn_dataset *t
     t->yb = nn_alloc(B, ymax * sizeof(float), err);
     t->dz = nn_alloc(B, (size_t)t->width * sizeof(float), err);
     t->slots = nn_alloc((size_t)spec->optim->nslots, nvalues * sizeof(float), err);
-    if (!t->order || !t->seq || !t->xb || !t->yb || !t->dz || !t->slots) {
+    if (nn_model_tensors(m, &t->params, &t->nparams, err) == 0) {
+        for (int i = 0; i < t->nparams; i++)
+            t->nparam_values += nn_shape_size(t->params[i].shape);
+        if (spec->early.enabled)
+            t->best = nn_alloc(t->nparam_values, sizeof(float), err);
+    }
+    if (!t->order || !t->seq || !t->xb || !t->yb || !t->dz || !t->slots || !t->params ||
+        (spec->early.enabled && !t->best)) {
         nn_trainer_free(t);
         return NULL;
     }
@@ -66,6 +86,8 @@ void nn_trainer_free(nn_trainer *t)
     nn_free(t->yb);
     nn_free(t->dz);
     nn_free(t->slots);
+    nn_free(t->params);
+    nn_free(t->best);
     nn_free(t);
 }
 
@@ -75,7 +97,7 @@ int nn_check_targets(const nn_model *m, const nn_dataset *ds, nn_err *err)
     int width = nn_model_out_width(m);
     nn_err why;
     if (nn_loss_check_targets(loss, width, ds->ny, &why) < 0)
-        return nn_fail(err, "%s: %s", ds->source, why.msg);
+        return nn_fail(err, "%s: %s", nn_dataset_ysource(ds), why.msg);
     if (loss->task == NN_TASK_REGRESSION)
         return 0;
     for (size_t i = 0; i < ds->n; i++) {
@@ -116,10 +138,10 @@ static void step(nn_trainer *t)
 {
     size_t n;
     float *w = nn_model_values(t->m, &n);
-    const float *g = nn_model_grads(t->m, &n);
+    float *g = nn_model_grads(t->m, &n);
     t->step++;
-    t->spec->optim->step(t->spec->optim_hp, (float)t->spec->run.learning_rate, w, g,
-                         t->spec->optim->nslots ? t->slots : NULL, n, t->step);
+    nn_optim_update(t->spec->optim, t->spec->optim_hp, t->lr, t->spec->run.weight_decay,
+                    t->spec->run.clip_norm, w, g, t->slots, n, t->step);
 }
 
 /* Accuracy from a count of correct predictions: per row for multiclass, per output for binary
@@ -145,9 +167,23 @@ static void add_confusion(long *confusion, const float *z, const float *t, int t
     }
 }
 
+/* Tells the batch hook where the epoch stands. */
+static void report_batch(const nn_trainer *t, int epoch, long batch_no, size_t rows,
+                         double loss_sum, size_t n, double start)
+{
+    size_t B = (size_t)t->batch;
+    nn_batch_report b = {
+        .epoch = epoch, .epochs = t->spec->run.epochs, .batch = batch_no,
+        .batches = (long)((n + B - 1) / B), .rows = rows,
+        .loss = rows ? loss_sum / (double)rows : 0, .seconds = now_seconds() - start,
+    };
+    t->hooks.batch(&b, t->hooks.ctx);
+}
+
 static int run_epoch(nn_trainer *t, const nn_dataset *train, nn_rng *rng, int epoch,
                      volatile sig_atomic_t *stop, nn_metrics *out, nn_err *err)
 {
+    double epoch_start = now_seconds();
     if (t->spec->run.shuffle)
         nn_rng_shuffle(rng, t->order, t->order_n);
     double loss_sum = 0;
@@ -169,6 +205,8 @@ static int run_epoch(nn_trainer *t, const nn_dataset *train, nn_rng *rng, int ep
         step(t);
         loss_sum += loss * b;
         seen += (size_t)b;
+        if (t->hooks.batch)
+            report_batch(t, epoch, batch_no, seen, loss_sum, train->n, epoch_start);
         if (stop && *stop)
             break;
     }
@@ -179,27 +217,174 @@ static int run_epoch(nn_trainer *t, const nn_dataset *train, nn_rng *rng, int ep
     return 0;
 }
 
+/* ---- early stopping ---------------------------------------------------------------------- */
+
+/* Copies every parameter into t->best, or (to_model) from t->best back into the model. */
+static void copy_params(nn_trainer *t, int to_model)
+{
+    size_t at = 0;
+    for (int i = 0; i < t->nparams; i++) {
+        size_t n = nn_shape_size(t->params[i].shape);
+        if (to_model)
+            memcpy(t->params[i].data, t->best + at, n * sizeof(float));
+        else
+            memcpy(t->best + at, t->params[i].data, n * sizeof(float));
+        at += n;
+    }
+}
+
+static double monitored(const nn_trainer *t, const nn_epoch_report *r)
+{
+    switch (t->spec->early.monitor) {
+    case NN_MONITOR_VAL_ACC: return r->val.acc;
+    case NN_MONITOR_LOSS: return r->train.loss;
+    default: return r->val.loss;
+    }
+}
+
+/* Records epoch r in the early stopping state; returns 1 when training must stop, with the
+ * best weights put back. */
+static int early_stop(nn_trainer *t, const nn_epoch_report *r)
+{
+    if (!t->spec->early.enabled)
+        return 0;
+    int verdict = nn_early_update(&t->spec->early, &t->early, r->epoch, monitored(t, r));
+    if (verdict == NN_EARLY_BETTER)
+        copy_params(t, 0);
+    if (verdict != NN_EARLY_STOP)
+        return 0;
+    copy_params(t, 1);
+    t->stopped_epoch = r->epoch;
+    t->flags |= NN_STATE_STOPPED;
+    return 1;
+}
+
+/* ---- the loop ---------------------------------------------------------------------------- */
+
 int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_rng *rng,
              nn_epoch_fn on_epoch, void *ctx, volatile sig_atomic_t *stop, int *epochs_done,
              nn_err *err)
 {
-    int epochs = t->spec->run.epochs;
-    *epochs_done = 0;
-    for (int e = 1; e <= epochs; e++) {
+    const nn_spec *spec = t->spec;
+    int epochs = spec->run.epochs;
+    *epochs_done = t->epochs_done;
+    if (spec->early.enabled && nn_early_needs_val(&spec->early) && !val)
+        return nn_fail(err, "early_stopping: monitor %s needs validation data",
+                       nn_monitor_names[spec->early.monitor]);
+    if (t->flags & NN_STATE_STOPPED)
+        return 0;
+    for (int e = t->epochs_done + 1; e <= epochs; e++) {
         double start = now_seconds();
         nn_epoch_report r = {.epoch = e, .epochs = epochs};
+        t->lr = nn_schedule_lr(spec->schedule, spec->schedule_hp, spec->run.learning_rate, e,
+                               epochs);
+        r.lr = t->lr;
         if (run_epoch(t, train, rng, e, stop, &r.train, err) < 0)
             return -1;
-        if (stop && *stop)
+        double train_seconds = now_seconds() - start;
+        if (stop && *stop && r.train.n < train->n) {
+            t->flags |= NN_STATE_PARTIAL;
             return 1; /* the epoch was cut short: it is not reported as done */
+        }
         if (val) {
             r.val = nn_trainer_evaluate(t, val, NULL);
             r.has_val = 1;
         }
         r.seconds = now_seconds() - start;
+        r.samples_per_s = train_seconds > 0 ? (double)r.train.n / train_seconds : 0;
+        t->epochs_done = e;
+        t->flags &= ~(unsigned)NN_STATE_PARTIAL;
         *epochs_done = e;
         if (on_epoch)
             on_epoch(&r, ctx);
+        int halt = early_stop(t, &r);
+        if (t->hooks.epoch_end && t->hooks.epoch_end(t, &r, t->hooks.ctx, err) < 0)
+            return -1;
+        if (stop && *stop)
+            return 1; /* the signal came during the epoch's last batch */
+        if (halt)
+            return 0;
+    }
+    return 0;
+}
+
+/* ---- state for checkpoints --------------------------------------------------------------- */
+
+void nn_trainer_set_hooks(nn_trainer *t, const nn_train_hooks *h)
+{
+    t->hooks = *h;
+}
+
+int nn_trainer_epochs_done(const nn_trainer *t)
+{
+    return t->epochs_done;
+}
+
+int nn_trainer_best(const nn_trainer *t, double *best, int *stopped_epoch)
+{
+    *best = t->early.best;
+    *stopped_epoch = t->stopped_epoch;
+    return t->spec->early.enabled ? t->early.best_epoch : 0;
+}
+
+void nn_trainer_state(const nn_trainer *t, const nn_rng *rng, nn_train_state *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->optim, sizeof s->optim, "%s", t->spec->optim->type);
+    s->nslots = t->spec->optim->nslots;
+    nn_model_values(t->m, &s->nvalues);
+    s->slots = t->slots;
+    s->step = (uint64_t)t->step;
+    s->epochs_done = t->epochs_done;
+    s->flags = t->flags;
+    memcpy(s->rng, rng->s, sizeof s->rng);
+    s->nrows = t->order_n;
+    s->order = t->order;
+    s->monitor = t->spec->early.enabled ? t->spec->early.monitor : 0;
+    if (t->spec->early.enabled && t->early.best_epoch > 0) {
+        s->best_epoch = t->early.best_epoch;
+        s->wait = t->early.wait;
+        s->best = t->early.best;
+        s->nbest = t->nparam_values;
+        s->best_values = t->best;
+    }
+}
+
+int nn_trainer_resume(nn_trainer *t, const nn_train_state *s, const char *file, nn_rng *rng,
+                      nn_err *err)
+{
+    const nn_optim_ops *o = t->spec->optim;
+    size_t nvalues;
+    nn_model_values(t->m, &nvalues);
+    if (strcmp(s->optim, o->type) != 0)
+        return nn_fail(err, "%s: the checkpoint was trained with optimizer %s, the model file "
+                       "says %s (the optimizer type cannot change on resume)", file, s->optim,
+                       o->type);
+    if (s->nslots != o->nslots || s->nvalues != nvalues)
+        return nn_fail(err, "%s: the optimizer state holds %d x %zu values, the model needs "
+                       "%d x %zu", file, s->nslots, s->nvalues, o->nslots, nvalues);
+    if (s->nrows != t->order_n)
+        return nn_fail(err, "%s: the checkpoint was trained on %zu rows, the training data "
+                       "has %zu (resume with the same training data)", file, s->nrows,
+                       t->order_n);
+    if (s->nbest != 0 && s->nbest != t->nparam_values)
+        return nn_fail(err, "%s: the best weights hold %zu values, the model has %zu", file,
+                       s->nbest, t->nparam_values);
+    if (s->nslots > 0)
+        memcpy(t->slots, s->slots, s->nvalues * (size_t)s->nslots * sizeof(float));
+    memcpy(t->order, s->order, s->nrows * sizeof(size_t));
+    t->step = (long)s->step;
+    t->epochs_done = s->epochs_done;
+    t->flags = s->flags & NN_STATE_PARTIAL;
+    memcpy(rng->s, s->rng, sizeof rng->s);
+    memset(&t->early, 0, sizeof t->early);
+    t->stopped_epoch = 0;
+    if (t->spec->early.enabled && s->best_epoch > 0 && s->nbest > 0 &&
+        s->monitor == t->spec->early.monitor) {
+        t->early.best = s->best;
+        t->early.best_epoch = s->best_epoch;
+        t->early.wait = s->wait;
+        memcpy(t->best, s->best_values, s->nbest * sizeof(float));
     }
     return 0;
 }

@@ -1,8 +1,16 @@
 /* train.h -- the training loop and evaluation.
  *
  * A trainer owns the buffers one run needs (the shuffle permutation, a batch of inputs and
- * targets, dE/dz, optimizer slots), all allocated by nn_trainer_new: the loop itself allocates
- * nothing. It reports each epoch through a callback and never prints. */
+ * targets, dE/dz, optimizer slots, the best weights for early stopping), all allocated by
+ * nn_trainer_new: the loop itself allocates nothing. It reports each epoch (and each batch,
+ * for a progress bar) through callbacks and never prints.
+ *
+ * One step, as in PyTorch: forward, loss, backward, clip the global gradient norm
+ * (clip_norm), weight decay, optimizer step (optim.h), with the learning rate the schedule
+ * gives the epoch (schedule.h). After each epoch early stopping (early.h) may end the run and
+ * put back the best epoch's weights. The trainer's state (optimizer slots, step count, epochs
+ * done, row permutation, early stopping) can be exported into an nn_train_state for a
+ * checkpoint and imported again to resume, so that a resumed run continues bit for bit. */
 #ifndef NN_TRAIN_H
 #define NN_TRAIN_H
 
@@ -27,26 +35,72 @@ typedef struct nn_epoch_report {
     nn_metrics val;
     int has_val;
     double seconds;   /* wall time of the epoch, validation included */
+    double lr;        /* the learning rate of the epoch */
+    double samples_per_s; /* training rows per second, over the training part of the epoch */
 } nn_epoch_report;
+
+/* Progress inside an epoch, after each batch. */
+typedef struct nn_batch_report {
+    int epoch, epochs;
+    long batch, batches; /* batches done in this epoch, and in a whole epoch */
+    size_t rows;         /* rows done in this epoch */
+    double loss;         /* their mean loss */
+    double seconds;      /* since the epoch began */
+} nn_batch_report;
 
 typedef void (*nn_epoch_fn)(const nn_epoch_report *r, void *ctx);
 
 typedef struct nn_trainer nn_trainer;
+
+/* Optional callbacks besides the per-epoch report; any member may be NULL. */
+typedef struct nn_train_hooks {
+    void (*batch)(const nn_batch_report *b, void *ctx);
+    /* After each completed epoch, once on_epoch has run and early stopping has decided (the
+     * trainer's state is then that of a checkpoint): may save one. Returning -1 with err ends
+     * training with that error. */
+    int (*epoch_end)(nn_trainer *t, const nn_epoch_report *r, void *ctx, nn_err *err);
+    void *ctx;
+} nn_train_hooks;
 
 /* Allocates everything a run over `train` needs. The trainer borrows m and spec. */
 nn_trainer *nn_trainer_new(nn_model *m, const nn_spec *spec, const nn_dataset *train,
                            nn_err *err);
 void nn_trainer_free(nn_trainer *t);
 
+/* Sets the callbacks of later nn_train calls (copied). */
+void nn_trainer_set_hooks(nn_trainer *t, const nn_train_hooks *h);
+
+/* Fills *s with the trainer's state and rng's (the generator given to nn_train), for the OPTM
+ * section of a weights file. The arrays are borrowed from the trainer and valid until it
+ * trains again or is freed. */
+void nn_trainer_state(const nn_trainer *t, const nn_rng *rng, nn_train_state *s);
+
+/* Makes the trainer continue from state s (read from `file`, named in messages) and sets rng
+ * to the saved generator; the model's weights must already be loaded. The optimizer type, its
+ * slot count, the number of trainable values and of training rows must match, else an error
+ * that says which. If early stopping now watches another metric than s did, its record starts
+ * afresh. */
+int nn_trainer_resume(nn_trainer *t, const nn_train_state *s, const char *file, nn_rng *rng,
+                      nn_err *err);
+
+/* Epochs completed so far (resumed ones included). */
+int nn_trainer_epochs_done(const nn_trainer *t);
+
+/* The early stopping record: the best epoch so far (0: none, or early stopping is off) and its
+ * value; *stopped_epoch is the epoch at which early stopping ended the run, or 0. */
+int nn_trainer_best(const nn_trainer *t, double *best, int *stopped_epoch);
+
 /* Checks that a dataset's targets fit the model's loss and output width: the column count and,
  * for classification, every label (an integer class in range, or 0/1 for binary). Errors name
  * the file and line of the first bad row. */
 int nn_check_targets(const nn_model *m, const nn_dataset *ds, nn_err *err);
 
-/* Trains for spec->run.epochs epochs (val may be NULL), calling on_epoch after each. Stops early,
- * returning 1, when *stop becomes non-zero (checked after every batch). Returns 0 when every
- * epoch ran, or -1 with err when the loss becomes NaN or infinite ("loss became NaN at epoch E
- * batch B"). *epochs_done tells how many epochs completed. */
+/* Trains from the epoch after the last one done up to spec->run.epochs (val may be NULL),
+ * calling on_epoch after each. Stops early, returning 1, when *stop becomes non-zero (checked
+ * after every batch). Returns 0 when every epoch ran or early stopping ended the run (its
+ * best weights then put back), or -1 with err when the loss becomes NaN or infinite ("loss
+ * became NaN at epoch E batch B"), when early stopping watches validation data and val is
+ * NULL, or when a hook fails. *epochs_done tells how many epochs completed in all. */
 int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_rng *rng,
              nn_epoch_fn on_epoch, void *ctx, volatile sig_atomic_t *stop, int *epochs_done,
              nn_err *err);

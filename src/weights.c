@@ -27,7 +27,8 @@
  * (2^32 bytes); the smallest possible file (S = 0) is 16 bytes and is refused, since CONF and
  * TENS are required.
  *
- * Sections. nntrain writes these four, always all four, in this order:
+ * Sections. nntrain writes the first four always, and OPTM when it saves the training state
+ * (every file it writes from a training run), in this order:
  *
  *   CONF  The resolved model config as YAML text (UTF-8), without a terminating NUL and
  *         containing no NUL byte. L may be 0. Required.
@@ -46,11 +47,34 @@
  *           u32  value length V, then V bytes of value, any byte but NUL (UTF-8 by convention)
  *         The entries fill the payload exactly; their order is kept. Optional: when absent,
  *         no entries.
+ *   OPTM  The training state --resume continues from (struct nn_train_state):
+ *           u16  optimizer name length K, 1..63, then K bytes of name, printable ASCII
+ *           u32  slot count S, 0..8 (state floats per trainable value)
+ *           u64  trainable value count N
+ *           u64  optimizer steps taken
+ *           u32  epochs done (the learning-rate schedule is a function of the epoch, so this
+ *                is also its position)
+ *           u32  flags: bit 0, a signal stopped training inside an epoch; bit 1, early
+ *                stopping ended the run (TENS then holds the best epoch's weights); the other
+ *                bits are 0
+ *           4 u64  the state of the shuffle and dropout generator (xoshiro256**)
+ *           u64  training row count R (below 2^32), then R u32: the current permutation of
+ *                the rows, every index below R exactly once
+ *           u32  early stopping monitor (0 val_loss, 1 val_acc, 2 loss)
+ *           u32  best epoch (0: none yet), at most the epochs done
+ *           u32  epochs since the best epoch without improvement
+ *           f64  the monitored value at the best epoch (finite when there is one)
+ *           u64  B, 0 or the number of parameter values, then B f32: every parameter at the
+ *                best epoch, the TENS tensors' values back to back in TENS order
+ *           S*N f32  the optimizer state, slot by slot (PyTorch's buffers: momentum: the
+ *                velocity; adam, adamw: the first moment, then the second)
+ *         The fields fill the payload exactly. Optional: a file without it predicts the same
+ *         but cannot be resumed.
  *
  * A known tag may appear at most once, and the known tags present must come in the order
  * above. A section with any other tag is skipped wherever it appears, so a later nntrain can
- * add sections (OPTM, for --resume) that this reader ignores. A change that this reader could
- * misread bumps the version, and a file of a later version is refused.
+ * add sections that this reader ignores. A change that this reader could misread bumps the
+ * version, and a file of a later version is refused.
  *
  * Reading order. The checks run in this order, so the first message is the most useful one:
  *   1. the path is a regular file of at most 4 GiB; it is read whole into one buffer;
@@ -110,8 +134,8 @@ enum {
 static const uint64_t max_file = (uint64_t)1 << 32;
 
 /* The known sections, in the order they must appear. */
-enum { SEC_CONF, SEC_TENS, SEC_PREP, SEC_META, NSEC };
-static const char tags[NSEC][5] = {"CONF", "TENS", "PREP", "META"};
+enum { SEC_CONF, SEC_TENS, SEC_PREP, SEC_META, SEC_OPTM, NSEC };
+static const char tags[NSEC][5] = {"CONF", "TENS", "PREP", "META", "OPTM"};
 
 /* ------------------------------------------------------------------------------------------
  * Little-endian packing, byte by byte
@@ -622,8 +646,173 @@ static int read_meta(cursor *c, nn_weights *w)
     return rc ? -1 : done(c, "the last metadata entry");
 }
 
+static void state_free(nn_train_state *s)
+{
+    if (!s)
+        return;
+    nn_free(s->slots);
+    nn_free(s->order);
+    nn_free(s->best_values);
+    nn_free(s);
+}
+
+/* Reads n f32 values that `need` has already found room for. */
+static void take_f32s(cursor *c, float *out, size_t n)
+{
+    const unsigned char *p = take(c, 4 * n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = bits_f32(get_u32(p + 4 * i));
+}
+
+/* The row permutation: R u32, each below R, each once. */
+static int read_order(cursor *c, nn_train_state *s)
+{
+    if (need(c, 8, "the training row count"))
+        return -1;
+    size_t at = c->pos;
+    uint64_t rows = get_u64(take(c, 8));
+    if (rows > UINT32_MAX || rows > left(c) / 4)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "training row count %llu is impossible here (expected below 2^32, "
+                            "and at most %zu in the %zu bytes that follow)",
+                            (unsigned long long)rows, left(c) / 4, left(c));
+    s->nrows = (size_t)rows;
+    s->order = nn_alloc(s->nrows, sizeof *s->order, c->err);
+    unsigned char *seen = nn_alloc(s->nrows, 1, c->err);
+    int rc = s->order && seen ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < s->nrows; i++) {
+        at = c->pos;
+        uint32_t r = get_u32(take(c, 4));
+        if (r >= rows || seen[r])
+            rc = nn_fail_byte(c->err, c->path, (long long)at,
+                              "row %u in the permutation of %zu training rows is %s "
+                              "(expected every row below %zu once)",
+                              r, s->nrows, r >= rows ? "out of range" : "repeated", s->nrows);
+        else
+            seen[r] = 1;
+        s->order[i] = r;
+    }
+    nn_free(seen);
+    return rc;
+}
+
+static int read_optm_body(cursor *c, nn_train_state *s)
+{
+    if (need(c, 2, "the optimizer name length"))
+        return -1;
+    size_t at = c->pos;
+    uint16_t nlen = get_u16(take(c, 2));
+    if (nlen < 1 || nlen >= NN_TENSOR_NAME_MAX)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "the optimizer name has %u bytes (expected 1..%d)", (unsigned)nlen,
+                            NN_TENSOR_NAME_MAX - 1);
+    if (need(c, nlen, "the optimizer name"))
+        return -1;
+    at = c->pos;
+    const char *name = (const char *)take(c, nlen);
+    if (!printable(name, nlen))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "the optimizer name is not printable ASCII");
+    memcpy(s->optim, name, nlen);
+    s->optim[nlen] = '\0';
+
+    if (need(c, 4 + 8 + 8 + 4 + 4 + 32, "the slot count, value count, step, epochs, flags and "
+                                        "generator state"))
+        return -1;
+    at = c->pos;
+    uint32_t nslots = get_u32(take(c, 4));
+    if (nslots > NN_STATE_MAX_SLOTS)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "optimizer slot count %u (expected 0..%d)", nslots,
+                            NN_STATE_MAX_SLOTS);
+    s->nslots = (int)nslots;
+    size_t nvalues_at = c->pos;
+    uint64_t nvalues = get_u64(take(c, 8));
+    s->step = get_u64(take(c, 8));
+    at = c->pos;
+    uint32_t epochs = get_u32(take(c, 4));
+    if (epochs > INT_MAX)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "epochs done %u (expected at most %d)", epochs, INT_MAX);
+    s->epochs_done = (int)epochs;
+    at = c->pos;
+    uint32_t flags = get_u32(take(c, 4));
+    if (flags & ~(uint32_t)(NN_STATE_PARTIAL | NN_STATE_STOPPED))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "training state flags %08x (expected only bits 0 and 1)", flags);
+    s->flags = flags;
+    for (int i = 0; i < 4; i++)
+        s->rng[i] = get_u64(take(c, 8));
+
+    if (read_order(c, s))
+        return -1;
+
+    if (need(c, 4 + 4 + 4 + 8 + 8, "the early stopping state"))
+        return -1;
+    at = c->pos;
+    uint32_t monitor = get_u32(take(c, 4));
+    if (monitor > 2)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "early stopping monitor %u (expected 0 val_loss, 1 val_acc, 2 loss)",
+                            monitor);
+    s->monitor = (int)monitor;
+    at = c->pos;
+    uint32_t best_epoch = get_u32(take(c, 4));
+    uint32_t wait = get_u32(take(c, 4));
+    if (best_epoch > epochs || wait > epochs)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "early stopping: best epoch %u, %u epochs since, but only %u epochs "
+                            "done",
+                            best_epoch, wait, epochs);
+    s->best_epoch = (int)best_epoch;
+    s->wait = (int)wait;
+    at = c->pos;
+    s->best = bits_f64(get_u64(take(c, 8)));
+    if (best_epoch > 0 && !isfinite(s->best))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "early stopping: the best value is not a finite number");
+    at = c->pos;
+    uint64_t nbest = get_u64(take(c, 8));
+    if (nbest > left(c) / 4)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "%llu best parameter values do not fit in the %zu bytes left",
+                            (unsigned long long)nbest, left(c));
+    s->nbest = (size_t)nbest;
+    if (nbest > 0) {
+        s->best_values = nn_alloc(s->nbest, sizeof(float), c->err);
+        if (!s->best_values)
+            return -1;
+        take_f32s(c, s->best_values, s->nbest);
+    }
+
+    /* Even with no slots, N counts the TENS values, which a 4 GiB file cannot hold more than
+     * 2^30 of (the writer refuses more). */
+    if (nvalues > max_file / 4 || (nslots > 0 && nvalues > left(c) / 4 / nslots))
+        return nn_fail_byte(c->err, c->path, (long long)nvalues_at,
+                            "%u optimizer slots of %llu values do not fit in the %zu bytes "
+                            "left",
+                            nslots, (unsigned long long)nvalues, left(c));
+    s->nvalues = (size_t)nvalues;
+    if (nslots > 0 && nvalues > 0) {
+        s->slots = nn_alloc(s->nvalues, nslots * sizeof(float), c->err);
+        if (!s->slots)
+            return -1;
+        take_f32s(c, s->slots, s->nvalues * nslots);
+    }
+    return done(c, "the optimizer state");
+}
+
+static int read_optm(cursor *c, nn_weights *w)
+{
+    w->state = nn_alloc(1, sizeof *w->state, c->err);
+    if (!w->state)
+        return -1;
+    return read_optm_body(c, w->state);
+}
+
 typedef int (*section_reader)(cursor *c, nn_weights *w);
-static const section_reader readers[NSEC] = {read_conf, read_tens, read_prep, read_meta};
+static const section_reader readers[NSEC] = {read_conf, read_tens, read_prep, read_meta,
+                                             read_optm};
 
 /* Parses the sections of a file whose header, CRC and frames are sound. */
 static int read_sections(const char *path, const unsigned char *buf, nn_weights *w, nn_err *err)
@@ -647,7 +836,7 @@ static int read_sections(const char *path, const unsigned char *buf, nn_weights 
             if (k < last)
                 return nn_fail_byte(err, path, (long long)pos,
                                     "section '%s' comes after '%s' (expected the order CONF, "
-                                    "TENS, PREP, META)",
+                                    "TENS, PREP, META, OPTM)",
                                     tags[k], tags[last]);
             seen[k] = 1;
             last = k;
@@ -737,6 +926,7 @@ void nn_weights_destroy(nn_weights *w)
         nn_free(w->meta[i].value);
     }
     nn_free(w->meta);
+    state_free(w->state);
     memset(w, 0, sizeof *w);
 }
 
@@ -757,6 +947,7 @@ const char *nn_weights_meta(const nn_weights *w, const char *key)
 /* Section payload lengths and the file size, computed while checking w. */
 typedef struct plan {
     uint64_t len[NSEC];
+    int nsec;          /* sections written: the first four, and OPTM with a training state */
     uint64_t size;
 } plan;
 
@@ -869,6 +1060,36 @@ static int check_meta(const char *path, const nn_weights *w, uint64_t *len, nn_e
     return rc;
 }
 
+static int check_state(const char *path, const nn_train_state *s, uint64_t *len, nn_err *err)
+{
+    size_t nlen = strnlen(s->optim, NN_TENSOR_NAME_MAX);
+    if (nlen < 1 || nlen >= NN_TENSOR_NAME_MAX || !printable(s->optim, nlen))
+        return nn_fail(err, "%s: cannot write the training state: the optimizer name must be "
+                       "1..%d printable ASCII characters", path, NN_TENSOR_NAME_MAX - 1);
+    if (s->nslots < 0 || s->nslots > NN_STATE_MAX_SLOTS || s->epochs_done < 0 ||
+        (s->flags & ~(unsigned)(NN_STATE_PARTIAL | NN_STATE_STOPPED)) || s->monitor < 0 ||
+        s->monitor > 2 || s->best_epoch < 0 || s->best_epoch > s->epochs_done || s->wait < 0 ||
+        s->wait > s->epochs_done || (s->best_epoch > 0 && !isfinite(s->best)))
+        return nn_fail(err, "%s: cannot write the training state: a field is out of range",
+                       path);
+    if ((uint64_t)s->nrows > UINT32_MAX || (s->nrows > 0 && !s->order) ||
+        (s->nbest > 0 && !s->best_values) ||
+        (s->nslots > 0 && s->nvalues > 0 && !s->slots))
+        return nn_fail(err, "%s: cannot write the training state: an array is missing or "
+                       "too long", path);
+    for (size_t i = 0; i < s->nrows; i++)
+        if (s->order[i] >= s->nrows)
+            return nn_fail(err, "%s: cannot write the training state: row %zu of the "
+                           "permutation is out of range", path, i);
+    *len = 2 + nlen + 4 + 8 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 8 + 8;
+    if ((uint64_t)s->nrows > max_file / 4 || !add_ok(len, 4 * (uint64_t)s->nrows) ||
+        (uint64_t)s->nbest > max_file / 4 || !add_ok(len, 4 * (uint64_t)s->nbest) ||
+        (uint64_t)s->nvalues > max_file / 4 / (uint64_t)(s->nslots ? s->nslots : 1) ||
+        !add_ok(len, 4 * (uint64_t)s->nvalues * (uint64_t)s->nslots))
+        return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
+    return 0;
+}
+
 /* Checks w against every rule the reader enforces and computes the layout. */
 static int check(const char *path, const nn_weights *w, plan *p, nn_err *err)
 {
@@ -877,10 +1098,12 @@ static int check(const char *path, const nn_weights *w, plan *p, nn_err *err)
     p->len[SEC_CONF] = strlen(w->conf);
     if (check_tensors(path, w, &p->len[SEC_TENS], err) ||
         check_prep(path, &w->prep, &p->len[SEC_PREP], err) ||
-        check_meta(path, w, &p->len[SEC_META], err))
+        check_meta(path, w, &p->len[SEC_META], err) ||
+        (w->state && check_state(path, w->state, &p->len[SEC_OPTM], err)))
         return -1;
+    p->nsec = w->state ? NSEC : SEC_OPTM;
     p->size = HEADER_BYTES + CRC_BYTES;
-    for (int k = 0; k < NSEC; k++)
+    for (int k = 0; k < p->nsec; k++)
         if (!add_ok(&p->size, FRAME_BYTES) || !add_ok(&p->size, p->len[k]))
             return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
     if (p->size > SIZE_MAX)
@@ -926,13 +1149,44 @@ static void pk_frame(packer *b, int k, uint64_t len)
     pk_u64(b, len);
 }
 
+static void pk_f32s(packer *b, const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pk_u32(b, f32_bits(v[i]));
+}
+
+static void pack_state(packer *b, const nn_train_state *s, uint64_t len)
+{
+    size_t nlen = strlen(s->optim);
+    pk_frame(b, SEC_OPTM, len);
+    pk_u16(b, (uint16_t)nlen);
+    pk_bytes(b, s->optim, nlen);
+    pk_u32(b, (uint32_t)s->nslots);
+    pk_u64(b, (uint64_t)s->nvalues);
+    pk_u64(b, s->step);
+    pk_u32(b, (uint32_t)s->epochs_done);
+    pk_u32(b, (uint32_t)s->flags);
+    for (int i = 0; i < 4; i++)
+        pk_u64(b, s->rng[i]);
+    pk_u64(b, (uint64_t)s->nrows);
+    for (size_t i = 0; i < s->nrows; i++)
+        pk_u32(b, (uint32_t)s->order[i]);
+    pk_u32(b, (uint32_t)s->monitor);
+    pk_u32(b, (uint32_t)s->best_epoch);
+    pk_u32(b, (uint32_t)s->wait);
+    pk_u64(b, f64_bits(s->best_epoch > 0 ? s->best : 0.0));
+    pk_u64(b, (uint64_t)s->nbest);
+    pk_f32s(b, s->best_values, s->nbest);
+    pk_f32s(b, s->slots, s->nvalues * (size_t)s->nslots);
+}
+
 /* Fills buf (p->size bytes) with the file. */
 static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
 {
     packer b = {buf, 0};
     pk_bytes(&b, magic, 4);
     pk_u32(&b, VERSION);
-    pk_u32(&b, NSEC);
+    pk_u32(&b, (uint32_t)p->nsec);
 
     pk_frame(&b, SEC_CONF, p->len[SEC_CONF]);
     pk_bytes(&b, w->conf, (size_t)p->len[SEC_CONF]);
@@ -970,6 +1224,9 @@ static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
         pk_u32(&b, (uint32_t)vlen);
         pk_bytes(&b, w->meta[e].value, vlen);
     }
+
+    if (w->state)
+        pack_state(&b, w->state, p->len[SEC_OPTM]);
 
     pk_u32(&b, crc_of(buf, b.pos));
 }
@@ -1056,7 +1313,7 @@ static int replace_file(const char *path, const unsigned char *buf, size_t size,
 
 int nn_weights_write(const char *path, const nn_weights *w, nn_err *err)
 {
-    plan p = {{0}, 0};
+    plan p = {{0}, 0, 0};
     if (check(path, w, &p, err))
         return -1;
     unsigned char *buf = nn_alloc((size_t)p.size, 1, err);

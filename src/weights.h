@@ -1,9 +1,11 @@
 /* weights.h -- the .nnw weights file: read and write (the format is specified atop weights.c).
  *
  * The file is self-contained: the resolved model config as YAML text, every parameter tensor by
- * name and shape, the preprocessing statistics and training metadata, all little-endian and
- * covered by a CRC32. Writing goes to a temporary file in the same directory, flushed, synced
- * and renamed over the target, so a crash never leaves a half-written file in its place.
+ * name and shape, the preprocessing statistics and training metadata, and optionally the
+ * training state --resume continues from (optimizer slots, step and epoch counts, generator
+ * state, row order, early stopping), all little-endian and covered by a CRC32. Writing goes to
+ * a temporary file in the same directory, flushed, synced and renamed over the target, so a
+ * crash never leaves a half-written file in its place.
  * Reading checks every length against the file size before allocating and refuses a truncated,
  * corrupted or foreign file with "FILE: byte N: what was wrong". This module knows no YAML and
  * no model: it moves text, named float tensors and key/value strings. */
@@ -11,6 +13,7 @@
 #define NN_WEIGHTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "layer.h"
@@ -28,6 +31,34 @@ typedef struct nn_meta_entry {
     char *key, *value;
 } nn_meta_entry;
 
+/* nn_train_state.flags */
+enum {
+    NN_STATE_PARTIAL = 1, /* written when a signal stopped training inside an epoch */
+    NN_STATE_STOPPED = 2, /* early stopping ended the run; TENS holds the best epoch's weights */
+};
+enum { NN_STATE_MAX_SLOTS = 8 };
+
+/* The training state of the optional OPTM section: what --resume needs besides the weights
+ * (TENS) to continue a run exactly where it stopped. */
+typedef struct nn_train_state {
+    char optim[NN_TENSOR_NAME_MAX]; /* the optimizer's type word, 1..63 printable ASCII */
+    int nslots;                     /* 0..NN_STATE_MAX_SLOTS */
+    size_t nvalues;                 /* trainable values; each slot holds that many floats */
+    float *slots;                   /* (nslots, nvalues): the optimizer's state */
+    uint64_t step;                  /* optimizer steps taken */
+    int epochs_done;                /* also the position of the learning-rate schedule */
+    unsigned flags;                 /* NN_STATE_* */
+    uint64_t rng[4];                /* the generator that shuffles and drives dropout */
+    size_t nrows;                   /* training rows */
+    size_t *order;                  /* (nrows): the current permutation of the rows */
+    int monitor;                    /* early stopping: the nn_monitor best refers to */
+    int best_epoch;                 /* early stopping: the best epoch so far, 0: none */
+    int wait;                       /* early stopping: epochs since best_epoch */
+    double best;                    /* early stopping: the monitored value at best_epoch */
+    size_t nbest;                   /* 0, or the number of parameter values below */
+    float *best_values;             /* (nbest): every parameter at best_epoch, in TENS order */
+} nn_train_state;
+
 /* What a weights file holds. When writing, every pointer is borrowed from the caller; when
  * read by nn_weights_read, everything is owned by the struct (free with nn_weights_destroy). */
 typedef struct nn_weights {
@@ -37,6 +68,7 @@ typedef struct nn_weights {
     nn_prep prep;
     nn_meta_entry *meta;      /* training metadata: epochs_done, seed, loss, ... in order */
     int nmeta;
+    nn_train_state *state;    /* the OPTM section, or NULL when the file has none */
 } nn_weights;
 
 /* Writes w to path atomically (temp file + fflush + fsync + rename; on failure the temp file is

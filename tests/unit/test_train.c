@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -180,6 +181,227 @@ static void targets_are_checked_with_their_line(void **state)
     teardown_fixture(&f);
 }
 
+/* ---- schedules, hooks, early stopping, resume ------------------------------------------- */
+
+static const char adam_yaml[] =
+    "input: 2\nlayers:\n  - dense: {units: 8, init: he}\n  - relu\n  - dense: 2\n  - softmax\n"
+    "loss: cross_entropy\nepochs: 8\nlearning_rate: 0.01\nbatch_size: 16\n"
+    "optimizer: {type: adam, beta1: 0.8}\nweight_decay: 0.01\nclip_norm: 1\n"
+    "lr_schedule: {type: step, step_size: 3, gamma: 0.5, warmup_epochs: 1}\n";
+
+typedef struct counts {
+    int batches, epochs, last_batch_epoch;
+    long last_batch, batches_per_epoch;
+    size_t last_rows;
+    double lr[16];
+    volatile sig_atomic_t *stop;
+    int stop_after;           /* epoch_end raises *stop after this epoch, 0: never */
+    int fail_at;              /* epoch_end fails at this epoch, 0: never */
+} counts;
+
+static void count_epoch(const nn_epoch_report *r, void *ctx)
+{
+    counts *c = ctx;
+    c->epochs++;
+    if (r->epoch < 16)
+        c->lr[r->epoch] = r->lr;
+    assert_true(r->samples_per_s > 0);
+}
+
+static void count_batch(const nn_batch_report *b, void *ctx)
+{
+    counts *c = ctx;
+    c->batches++;
+    assert_int_equal(b->batch, c->last_batch_epoch == b->epoch ? c->last_batch + 1 : 1);
+    c->last_batch_epoch = b->epoch;
+    c->last_batch = b->batch;
+    c->batches_per_epoch = b->batches;
+    c->last_rows = b->rows;
+    assert_true(b->loss > 0 && b->seconds >= 0);
+}
+
+static int count_epoch_end(nn_trainer *t, const nn_epoch_report *r, void *ctx, nn_err *err)
+{
+    counts *c = ctx;
+    assert_int_equal(nn_trainer_epochs_done(t), r->epoch);
+    if (c->fail_at == r->epoch)
+        return nn_fail(err, "checkpoint failed at %d", r->epoch);
+    if (c->stop_after == r->epoch)
+        *c->stop = SIGINT;
+    return 0;
+}
+
+/* The learning rate of each epoch follows the schedule; the hooks see every batch. */
+static void schedule_and_hooks(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_fixture(&f, adam_yaml, NULL, 0);
+    counts c = {0};
+    nn_train_hooks h = {count_batch, count_epoch_end, &c};
+    nn_trainer_set_hooks(f.t, &h);
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, 3);
+    int done;
+    nn_err err;
+    assert_int_equal(nn_train(f.t, &f.ds, NULL, &shuffle, count_epoch, &c, NULL, &done, &err),
+                     0);
+    assert_int_equal(done, 8);
+    assert_int_equal(c.epochs, 8);
+    assert_int_equal(c.batches_per_epoch, 13); /* 200 rows in batches of 16 */
+    assert_int_equal(c.batches, 8 * 13);
+    assert_int_equal(c.last_rows, 200);
+    /* warmup 1 (0.01 / 2), then step_size 3, gamma 0.5 */
+    const double want[] = {0, 0.005, 0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.0025};
+    for (int e = 1; e <= 8; e++)
+        assert_true(fabs(c.lr[e] - want[e]) < 1e-15);
+    teardown_fixture(&f);
+}
+
+static void failing_hook_ends_training(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_fixture(&f, adam_yaml, NULL, 0);
+    counts c = {.fail_at = 2};
+    nn_train_hooks h = {NULL, count_epoch_end, &c};
+    nn_trainer_set_hooks(f.t, &h);
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, 3);
+    int done;
+    nn_err err = {{0}};
+    assert_int_equal(nn_train(f.t, &f.ds, NULL, &shuffle, NULL, NULL, NULL, &done, &err), -1);
+    assert_string_equal(err.msg, "checkpoint failed at 2");
+    assert_int_equal(done, 2);
+    teardown_fixture(&f);
+}
+
+/* A run stopped after epoch 4, saved and resumed in a new trainer, ends with the same weights,
+ * bit for bit, as a run of 8 epochs straight. */
+static void resume_continues_bit_for_bit(void **state)
+{
+    (void)state;
+    nn_override es = {"-s", "early_stopping", "{patience: 50, monitor: loss}"};
+    fixture a, b, c;
+    setup_fixture(&a, adam_yaml, &es, 1);
+    setup_fixture(&b, adam_yaml, &es, 1);
+    nn_rng ra, rb, rc;
+    nn_rng_seed(&ra, 8);
+    nn_rng_seed(&rb, 8);
+    int done;
+    nn_err err = {{0}};
+    assert_int_equal(nn_train(a.t, &a.ds, NULL, &ra, NULL, NULL, NULL, &done, &err), 0);
+    assert_int_equal(done, 8);
+
+    volatile sig_atomic_t stop = 0;
+    counts cb = {.stop = &stop, .stop_after = 4};
+    nn_train_hooks h = {NULL, count_epoch_end, &cb};
+    nn_trainer_set_hooks(b.t, &h);
+    assert_int_equal(nn_train(b.t, &b.ds, NULL, &rb, NULL, NULL, &stop, &done, &err), 1);
+    assert_int_equal(done, 4);
+    nn_train_state st;
+    nn_trainer_state(b.t, &rb, &st);
+    assert_int_equal(st.epochs_done, 4);
+    assert_int_equal(st.nslots, 2);
+    assert_int_equal(st.step, 4 * 13);
+    assert_int_equal(st.flags, 0);
+    assert_int_equal(st.nrows, 200);
+    assert_int_equal(st.monitor, NN_MONITOR_LOSS);
+    assert_true(st.best_epoch >= 1 && st.nbest == 8 * 2 + 8 + 2 * 8 + 2);
+
+    setup_fixture(&c, adam_yaml, &es, 1);
+    size_t n;
+    float *wc = nn_model_values(c.m, &n);
+    memcpy(wc, nn_model_values(b.m, &n), n * sizeof(float));
+    nn_rng_seed(&rc, 12345); /* overwritten by the saved state */
+    assert_int_equal(nn_trainer_resume(c.t, &st, "b.nnw", &rc, &err), 0);
+    assert_int_equal(nn_trainer_epochs_done(c.t), 4);
+    assert_int_equal(nn_train(c.t, &c.ds, NULL, &rc, NULL, NULL, NULL, &done, &err), 0);
+    assert_int_equal(done, 8);
+    assert_memory_equal(nn_model_values(a.m, &n), nn_model_values(c.m, &n), n * sizeof(float));
+    assert_memory_equal(&ra, &rc, sizeof ra);
+    double best_a, best_c;
+    int stop_a, stop_c;
+    assert_int_equal(nn_trainer_best(a.t, &best_a, &stop_a),
+                     nn_trainer_best(c.t, &best_c, &stop_c));
+    assert_true(best_a == best_c);
+
+    /* a state that does not fit is refused with the reason */
+    nn_train_state bad = st;
+    snprintf(bad.optim, sizeof bad.optim, "sgd");
+    assert_int_equal(nn_trainer_resume(c.t, &bad, "b.nnw", &rc, &err), -1);
+    assert_non_null(strstr(err.msg, "b.nnw: the checkpoint was trained with optimizer sgd"));
+    bad = st;
+    bad.nrows = 199;
+    assert_int_equal(nn_trainer_resume(c.t, &bad, "b.nnw", &rc, &err), -1);
+    assert_non_null(strstr(err.msg, "trained on 199 rows, the training data has 200"));
+    bad = st;
+    bad.nvalues = 3;
+    assert_int_equal(nn_trainer_resume(c.t, &bad, "b.nnw", &rc, &err), -1);
+    assert_non_null(strstr(err.msg, "optimizer state holds 2 x 3 values"));
+    teardown_fixture(&a);
+    teardown_fixture(&b);
+    teardown_fixture(&c);
+}
+
+typedef struct snapshots {
+    nn_model *m;
+    float w[4][64];
+} snapshots;
+
+static void snapshot(const nn_epoch_report *r, void *ctx)
+{
+    snapshots *s = ctx;
+    size_t n;
+    const float *w = nn_model_values(s->m, &n);
+    assert_true(n <= 64);
+    if (r->epoch < 4)
+        memcpy(s->w[r->epoch], w, n * sizeof(float));
+}
+
+/* With a min_delta no later epoch can beat, early stopping ends the run after `patience`
+ * epochs and puts back the first epoch's weights. */
+static void early_stopping_restores_the_best(void **state)
+{
+    (void)state;
+    nn_override es = {"-s", "early_stopping", "{patience: 2, monitor: loss, min_delta: 10}"};
+    fixture f;
+    setup_fixture(&f, blob_yaml, &es, 1);
+    snapshots s = {f.m, {{0}}};
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, 3);
+    int done;
+    nn_err err;
+    assert_int_equal(nn_train(f.t, &f.ds, NULL, &shuffle, snapshot, &s, NULL, &done, &err), 0);
+    assert_int_equal(done, 3);
+    double best;
+    int stopped;
+    assert_int_equal(nn_trainer_best(f.t, &best, &stopped), 1);
+    assert_int_equal(stopped, 3);
+    size_t n;
+    const float *w = nn_model_values(f.m, &n);
+    assert_memory_equal(w, s.w[1], n * sizeof(float));
+    assert_memory_not_equal(s.w[3], s.w[1], n * sizeof(float));
+    nn_train_state st;
+    nn_trainer_state(f.t, &shuffle, &st);
+    assert_int_equal(st.flags, NN_STATE_STOPPED);
+    assert_int_equal(st.best_epoch, 1);
+    assert_int_equal(st.wait, 2);
+    /* a second call has nothing left to do */
+    assert_int_equal(nn_train(f.t, &f.ds, NULL, &shuffle, NULL, NULL, NULL, &done, &err), 0);
+    assert_int_equal(done, 3);
+    teardown_fixture(&f);
+
+    /* watching val_loss without validation data is an error */
+    nn_override ev = {"-s", "early_stopping", "3"};
+    setup_fixture(&f, blob_yaml, &ev, 1);
+    err.msg[0] = '\0';
+    assert_int_equal(nn_train(f.t, &f.ds, NULL, &shuffle, NULL, NULL, NULL, &done, &err), -1);
+    assert_non_null(strstr(err.msg, "monitor val_loss needs validation data"));
+    assert_int_equal(nn_train(f.t, &f.ds, &f.ds, &shuffle, NULL, NULL, NULL, &done, &err), 0);
+    teardown_fixture(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +410,10 @@ int main(void)
         cmocka_unit_test(stop_flag_ends_after_the_current_batch),
         cmocka_unit_test(diverging_loss_is_an_error),
         cmocka_unit_test(targets_are_checked_with_their_line),
+        cmocka_unit_test(schedule_and_hooks),
+        cmocka_unit_test(failing_hook_ends_training),
+        cmocka_unit_test(resume_continues_bit_for_bit),
+        cmocka_unit_test(early_stopping_restores_the_best),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -284,7 +284,7 @@ static void test_roundtrip_minimal(void **state)
     char path[128];
     join(path, sizeof path, f, "min.nnw");
     /* Empty config text, no tensors, no metadata, preprocessing none with n = 0. */
-    nn_weights w = {"", NULL, 0, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0};
+    nn_weights w = {"", NULL, 0, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL};
     nn_err err = {{0}};
     assert_int_equal(nn_weights_write(path, &w, &err), 0);
     nn_weights r;
@@ -297,7 +297,7 @@ static void test_roundtrip_minimal(void **state)
 
     /* minmax with n = 0 and one metadata entry but still an empty meta value. */
     nn_meta_entry m = {"k", ""};
-    nn_weights w2 = {"a: 1", NULL, 0, {0.5, NN_NORM_MINMAX, 0, NULL, NULL}, &m, 1};
+    nn_weights w2 = {"a: 1", NULL, 0, {0.5, NN_NORM_MINMAX, 0, NULL, NULL}, &m, 1, NULL};
     assert_int_equal(nn_weights_write(path, &w2, &err), 0);
     assert_int_equal(nn_weights_read(path, &r, &err), 0);
     assert_weights_equal(&w2, &r);
@@ -341,7 +341,7 @@ static void test_layout_little_endian(void **state)
     float one = 1.0f;
     nn_tensor t = {"a", {1, {1}}, &one};
     nn_meta_entry m = {"k", "vv"};
-    nn_weights w = {"x", &t, 1, {0.5, NN_NORM_NONE, 0, NULL, NULL}, &m, 1};
+    nn_weights w = {"x", &t, 1, {0.5, NN_NORM_NONE, 0, NULL, NULL}, &m, 1, NULL};
     nn_err err = {{0}};
     assert_int_equal(nn_weights_write(path, &w, &err), 0);
     size_t n;
@@ -944,7 +944,147 @@ typedef struct hostile {
     const char *expect;
 } hostile;
 
+/* The OPTM fields, to be varied one at a time by the hostile cases. */
+typedef struct optm_fields {
+    const char *name;
+    uint32_t nslots;
+    uint64_t nvalues, step;
+    uint32_t epochs, flags;
+    uint64_t rows;
+    uint32_t order[3];
+    uint32_t monitor, best_epoch, wait;
+    double best;
+    uint64_t nbest;
+    int floats; /* f32 values written after nbest (best values and slots together) */
+    int trailing;
+} optm_fields;
+
+static optm_fields optm_good(void)
+{
+    return (optm_fields){"adam", 2, 2, 7, 3, 0, 3, {2, 0, 1}, 0, 2, 1, 0.25, 2, 6, 0};
+}
+
+/* CONF, TENS and an OPTM built from o. */
+static void optm_case(bytes *x, const optm_fields *o)
+{
+    b_header(x, 1, 3);
+    b_conf(x, "a: 1");
+    b_tens(x);
+    size_t at = b_begin(x, "OPTM");
+    b_u16(x, (uint16_t)strlen(o->name));
+    b_str(x, o->name);
+    b_u32(x, o->nslots);
+    b_u64(x, o->nvalues);
+    b_u64(x, o->step);
+    b_u32(x, o->epochs);
+    b_u32(x, o->flags);
+    for (int i = 0; i < 4; i++)
+        b_u64(x, 0x0123456789abcdefULL + (uint64_t)i);
+    b_u64(x, o->rows);
+    for (uint64_t i = 0; i < o->rows && i < 3; i++)
+        b_u32(x, o->order[i]);
+    b_u32(x, o->monitor);
+    b_u32(x, o->best_epoch);
+    b_u32(x, o->wait);
+    b_f64(x, o->best);
+    b_u64(x, o->nbest);
+    for (int i = 0; i < o->floats; i++)
+        b_f32(x, (float)i);
+    for (int i = 0; i < o->trailing; i++)
+        b_u8(x, 0);
+    b_end(x, at);
+}
+
+static void c_optm_good(bytes *x)
+{
+    optm_fields o = optm_good();
+    optm_case(x, &o);
+}
+
+#define OPTM_CASE(fn, field, value)                                                         \
+    static void fn(bytes *x)                                                                \
+    {                                                                                       \
+        optm_fields o = optm_good();                                                        \
+        o.field = value;                                                                    \
+        optm_case(x, &o);                                                                   \
+    }
+OPTM_CASE(c_optm_name0, name, "")
+OPTM_CASE(c_optm_name_ctrl, name, "ad\tm")
+OPTM_CASE(c_optm_slots9, nslots, 9)
+OPTM_CASE(c_optm_flags, flags, 4)
+OPTM_CASE(c_optm_rows_4g, rows, 0x100000000ULL)
+OPTM_CASE(c_optm_rows_past, rows, 1000)
+OPTM_CASE(c_optm_monitor, monitor, 3)
+OPTM_CASE(c_optm_best_late, best_epoch, 4)
+OPTM_CASE(c_optm_best_nan, best, NAN)
+OPTM_CASE(c_optm_nbest_past, nbest, 1000)
+OPTM_CASE(c_optm_slots_past, nvalues, 3)
+OPTM_CASE(c_optm_slots_huge, nvalues, 0x4000000000000000ULL)
+OPTM_CASE(c_optm_short, floats, 5)
+OPTM_CASE(c_optm_trailing, trailing, 3)
+OPTM_CASE(c_optm_epochs_huge, epochs, 0x80000000u)
+
+static void c_optm_repeat(bytes *x)
+{
+    optm_fields o = optm_good();
+    o.order[2] = 2;
+    optm_case(x, &o);
+}
+
+static void c_optm_range(bytes *x)
+{
+    optm_fields o = optm_good();
+    o.order[0] = 3;
+    optm_case(x, &o);
+}
+
+/* Found by tests/fuzz/fuzz_weights: with no slots the value count went unchecked, so the
+ * reader accepted a state (2^30 + 1 values) that the writer refuses to write back. */
+static void c_optm_values_no_slots(bytes *x)
+{
+    optm_fields o = optm_good();
+    o.nslots = 0;
+    o.nvalues = ((uint64_t)1 << 30) + 1;
+    o.floats = 2;
+    optm_case(x, &o);
+}
+
+/* OPTM must come last of the known sections. */
+static void c_optm_order(bytes *x)
+{
+    bytes inner = {{0}, 0};
+    c_optm_good(&inner);
+    memcpy(x->b, inner.b, inner.n);
+    x->n = inner.n;
+    x->b[8] = 4;
+    size_t at = b_begin(x, "META");
+    b_u32(x, 0);
+    b_end(x, at);
+}
+
 static const hostile hostiles[] = {
+    {"optm name length 0", c_optm_name0, "optimizer name has 0 bytes"},
+    {"optm name with a tab", c_optm_name_ctrl, "optimizer name is not printable"},
+    {"optm 9 slots", c_optm_slots9, "optimizer slot count 9"},
+    {"optm unknown flag", c_optm_flags, "training state flags 00000004"},
+    {"optm rows 2^32", c_optm_rows_4g, "training row count 4294967296 is impossible"},
+    {"optm rows past the bytes", c_optm_rows_past, "training row count 1000 is impossible"},
+    {"optm row repeated", c_optm_repeat, "row 2 in the permutation of 3 training rows is "
+                                         "repeated"},
+    {"optm row out of range", c_optm_range, "row 3 in the permutation of 3 training rows is "
+                                            "out of range"},
+    {"optm monitor 3", c_optm_monitor, "early stopping monitor 3"},
+    {"optm best after the epochs", c_optm_best_late, "best epoch 4, 1 epochs since, but only 3"},
+    {"optm best NaN", c_optm_best_nan, "best value is not a finite number"},
+    {"optm best values past the bytes", c_optm_nbest_past, "1000 best parameter values"},
+    {"optm slots past the bytes", c_optm_slots_past, "2 optimizer slots of 3 values"},
+    {"optm slots huge", c_optm_slots_huge, "2 optimizer slots of 4611686018427387904"},
+    {"optm slots short", c_optm_short, "2 optimizer slots of 2 values"},
+    {"optm trailing bytes", c_optm_trailing, "unexpected bytes after the optimizer state"},
+    {"optm epochs 2^31", c_optm_epochs_huge, "epochs done 2147483648"},
+    {"optm 2^30+1 values, no slots", c_optm_values_no_slots,
+     "0 optimizer slots of 1073741825 values"},
+    {"optm before META", c_optm_order, "'META' comes after 'OPTM'"},
     {"section length 2^63", c_section_len_2p63, "declares 9223372036854775808 bytes"},
     {"dims product overflows", c_dims_overflow, "more values than"},
     {"dims product past the payload", c_dims_big, "more values than"},
@@ -1029,7 +1169,7 @@ static void test_unknown_sections_skipped(void **state)
     join(path, sizeof path, f, "future.nnw");
     bytes x = {{0}, 0};
     b_header(&x, 1, 5);
-    size_t at = b_begin(&x, "OPTM");
+    size_t at = b_begin(&x, "XTRA");
     b_str(&x, "\x01\x02\x03 anything at all \xff");
     b_end(&x, at);
     b_conf(&x, "input: 2\n");
@@ -1168,7 +1308,7 @@ static void test_failed_write_keeps_old_file(void **state)
     join(path, sizeof path, f, "model.nnw");
     float v = 1.0f;
     nn_tensor t = {"w", {1, {1}}, &v};
-    nn_weights small = {"a: 1", &t, 1, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0};
+    nn_weights small = {"a: 1", &t, 1, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL};
     nn_err err = {{0}};
     assert_int_equal(nn_weights_write(path, &small, &err), 0);
     size_t n0;
@@ -1242,6 +1382,197 @@ static void test_relative_path(void **state)
     assert_dir_holds(f->dir, (const char *const[]){"rel.nnw", NULL});
 }
 
+/* ------------------------------------------------------------------------------------------
+ * The training state (OPTM)
+ * ------------------------------------------------------------------------------------------ */
+
+typedef struct state_sample {
+    float slots[6], best[4];
+    size_t order[5];
+    nn_train_state st;
+} state_sample;
+
+static void state_init(state_sample *t)
+{
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < 6; i++)
+        t->slots[i] = (float)i * -0.5f;
+    t->slots[1] = -0.0f;
+    t->slots[5] = from_bits(0x7fc00042u);
+    for (int i = 0; i < 4; i++)
+        t->best[i] = 1.0f / (float)(i + 1);
+    const size_t order[5] = {3, 0, 4, 1, 2};
+    memcpy(t->order, order, sizeof order);
+    snprintf(t->st.optim, sizeof t->st.optim, "adam");
+    t->st.nslots = 2;
+    t->st.nvalues = 3;
+    t->st.slots = t->slots;
+    t->st.step = 0x123456789ULL;
+    t->st.epochs_done = 7;
+    t->st.flags = NN_STATE_PARTIAL;
+    t->st.rng[0] = 1;
+    t->st.rng[1] = UINT64_MAX;
+    t->st.rng[2] = 0x8000000000000000ULL;
+    t->st.rng[3] = 42;
+    t->st.nrows = 5;
+    t->st.order = t->order;
+    t->st.monitor = 1;
+    t->st.best_epoch = 4;
+    t->st.wait = 3;
+    t->st.best = 0.96875;
+    t->st.nbest = 4;
+    t->st.best_values = t->best;
+}
+
+static void assert_state_equal(const nn_train_state *a, const nn_train_state *b)
+{
+    assert_string_equal(a->optim, b->optim);
+    assert_int_equal(a->nslots, b->nslots);
+    assert_int_equal(a->nvalues, b->nvalues);
+    assert_memory_equal(a->slots, b->slots, a->nvalues * (size_t)a->nslots * sizeof(float));
+    assert_true(a->step == b->step);
+    assert_int_equal(a->epochs_done, b->epochs_done);
+    assert_int_equal(a->flags, b->flags);
+    assert_memory_equal(a->rng, b->rng, sizeof a->rng);
+    assert_int_equal(a->nrows, b->nrows);
+    assert_memory_equal(a->order, b->order, a->nrows * sizeof(size_t));
+    assert_int_equal(a->monitor, b->monitor);
+    assert_int_equal(a->best_epoch, b->best_epoch);
+    assert_int_equal(a->wait, b->wait);
+    assert_true(a->best == b->best);
+    assert_int_equal(a->nbest, b->nbest);
+    if (a->nbest)
+        assert_memory_equal(a->best_values, b->best_values, a->nbest * sizeof(float));
+}
+
+static void test_state_roundtrip(void **state)
+{
+    fixture *f = *state;
+    char path[128], again[128];
+    join(path, sizeof path, f, "state.nnw");
+    join(again, sizeof again, f, "again.nnw");
+    sample s;
+    sample_init(&s);
+    state_sample t;
+    state_init(&t);
+    s.w.state = &t.st;
+    nn_err err = {{0}};
+    assert_int_equal(nn_weights_write(path, &s.w, &err), 0);
+    nn_weights r;
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_weights_equal(&s.w, &r);
+    assert_non_null(r.state);
+    assert_state_equal(&t.st, r.state);
+    /* written again from what was read: the same bytes */
+    assert_int_equal(nn_weights_write(again, &r, &err), 0);
+    nn_weights_destroy(&r);
+    size_t na, nb;
+    unsigned char *a = slurp(path, &na), *b = slurp(again, &nb);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    assert_int_equal(a[8], 5); /* five sections */
+    nn_free(a);
+    nn_free(b);
+
+    /* without a state: four sections, and no state read back */
+    s.w.state = NULL;
+    assert_int_equal(nn_weights_write(path, &s.w, &err), 0);
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_null(r.state);
+    nn_weights_destroy(&r);
+
+    /* the smallest state: sgd, no slots, no rows, no early stopping */
+    nn_train_state small = {.optim = "sgd", .nvalues = 9, .epochs_done = 1};
+    s.w.state = &small;
+    assert_int_equal(nn_weights_write(path, &s.w, &err), 0);
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_state_equal(&small, r.state);
+    assert_null(r.state->slots);
+    nn_weights_destroy(&r);
+}
+
+/* Every truncation and every byte flip of a file with a state is refused. */
+static void test_state_damage(void **state)
+{
+    fixture *f = *state;
+    char good[128], bad[128];
+    join(good, sizeof good, f, "good.nnw");
+    join(bad, sizeof bad, f, "bad.nnw");
+    sample s;
+    sample_init(&s);
+    state_sample t;
+    state_init(&t);
+    s.w.state = &t.st;
+    nn_err err = {{0}};
+    assert_int_equal(nn_weights_write(good, &s.w, &err), 0);
+    size_t n;
+    unsigned char *b = slurp(good, &n);
+    assert_non_null(b);
+    for (size_t len = 0; len < n; len++) {
+        spill(bad, b, len);
+        assert_refused(bad, &err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        b[i] ^= 0x10;
+        spill(bad, b, n);
+        b[i] ^= 0x10;
+        assert_refused(bad, &err);
+    }
+    nn_free(b);
+}
+
+static void test_state_hostile_good_base(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    join(path, sizeof path, f, "base.nnw");
+    bytes x = {{0}, 0};
+    c_optm_good(&x);
+    b_crc(&x);
+    spill(path, x.b, x.n);
+    nn_weights r;
+    nn_err err = {{0}};
+    assert_int_equal(nn_weights_read(path, &r, &err), 0); /* the cases vary a sound file */
+    assert_int_equal(r.state->nrows, 3);
+    assert_int_equal(r.state->order[0], 2);
+    assert_true(r.state->slots[3] == 5.0f);
+    assert_true(r.state->best_values[1] == 1.0f);
+    assert_true(r.state->rng[3] == 0x0123456789abcdf2ULL);
+    nn_weights_destroy(&r);
+}
+
+static void test_state_write_refused(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    join(path, sizeof path, f, "never.nnw");
+    nn_err err;
+    for (int c = 0; c < 7; c++) {
+        sample s;
+        sample_init(&s);
+        state_sample t;
+        state_init(&t);
+        s.w.state = &t.st;
+        const char *expect = "";
+        switch (c) {
+        case 0: t.st.optim[0] = '\0'; expect = "optimizer name"; break;
+        case 1: t.st.nslots = 9; expect = "out of range"; break;
+        case 2: t.order[2] = 5; expect = "row 2 of the permutation"; break;
+        case 3: t.st.best_epoch = 8; expect = "out of range"; break;
+        case 4: t.st.best = NAN; expect = "out of range"; break;
+        case 5: t.st.slots = NULL; expect = "an array is missing"; break;
+        case 6: t.st.flags = 8; expect = "out of range"; break;
+        }
+        err.msg[0] = '\0';
+        assert_int_equal(nn_weights_write(path, &s.w, &err), -1);
+        assert_contains(err.msg, path);
+        assert_contains(err.msg, expect);
+    }
+    assert_dir_holds(f->dir, (const char *const[]){NULL});
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1262,6 +1593,10 @@ int main(void)
         T(test_write_over_directory),
         T(test_failed_write_keeps_old_file),
         T(test_relative_path),
+        T(test_state_roundtrip),
+        T(test_state_damage),
+        T(test_state_hostile_good_base),
+        T(test_state_write_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
