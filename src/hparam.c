@@ -12,6 +12,7 @@
  *           or underflow a double ("1e999", "1e-999").
  *   bool    true/false, yes/no, on/off, 1/0, in any letter case ("True", "NO").
  *   choice  one of the table's words, exactly (case matters).
+ *   int or word  one of the table's words, else an int as above ("same", "2").
  * An empty value is always an error. Ranges: min == max == 0 (without NN_HP_OPEN_MIN) means no
  * range check; otherwise the value must be >= min (> min with NN_HP_OPEN_MIN) and, when
  * max > min, <= max (max <= min leaves it unbounded above; messages also call a max of
@@ -92,7 +93,7 @@ static void format_number(double v, int as_int, char *buf, size_t size)
 /* "an integer in [1, 1048576]", "a number > 0", "a number in (0, 1]", "an integer". */
 static void describe(const nn_hparam *h, char *buf, size_t size)
 {
-    int as_int = h->kind == NN_HP_INT;
+    int as_int = h->kind == NN_HP_INT || h->kind == NN_HP_INT_OR_WORD;
     const char *what = as_int ? "an integer" : "a number";
     char lo[40], hi[40];
     if (!has_range(h)) {
@@ -222,6 +223,24 @@ int nn_hparam_parse(const nn_hparam *h, void *blob, const char *owner, const cha
         *int_field(h, blob) = i;
         return 0;
     }
+    case NN_HP_INT_OR_WORD: {
+        int i = h->choices ? nn_hparam_word_index(h->choices, value) : -1, v;
+        if (i >= 0) {
+            *int_field(h, blob) = -(i + 1);
+            return 0;
+        }
+        if (parse_int(value, &v) < 0 || v < 0 || !in_range(h, v)) {
+            size_t n = (size_t)snprintf(what, sizeof what, "one of: ");
+            nn_hparam_list_words(h->choices, what + n, sizeof what - n);
+            n = strlen(what);
+            snprintf(what + n, sizeof what - n, ", or ");
+            n = strlen(what);
+            describe(h, what + n, sizeof what - n);
+            return fail_expected(h, owner, what, value, pos, err);
+        }
+        *int_field(h, blob) = v;
+        return 0;
+    }
     }
     return nn_fail_at(err, pos, "%s: unsupported setting kind", h->key);
 }
@@ -334,6 +353,16 @@ void nn_hparam_format(const nn_hparam *h, const void *blob, char *buf, size_t si
         while (h->choices && h->choices[n])
             n++;
         snprintf(buf, size, "%s", v >= 0 && v < n ? h->choices[v] : "?");
+        return;
+    }
+    case NN_HP_INT_OR_WORD: {
+        int v = nn_hparam_get_int(h, blob), n = 0;
+        while (h->choices && h->choices[n])
+            n++;
+        if (v >= 0)
+            snprintf(buf, size, "%d", v);
+        else
+            snprintf(buf, size, "%s", v >= -n ? h->choices[-v - 1] : "?");
         return;
     }
     }

@@ -7,7 +7,10 @@
  * valid keys in error messages.
  *
  * Field types by kind: NN_HP_INT, NN_HP_BOOL and NN_HP_CHOICE store an `int` (a choice stores
- * the index of the word in `choices`); NN_HP_FLOAT stores a `double`. */
+ * the index of the word in `choices`); NN_HP_FLOAT stores a `double`. NN_HP_INT_OR_WORD takes
+ * either one of `choices` or an integer in its range (`padding: same` or `padding: 2`) and
+ * stores an `int`: word i as -(i + 1), an integer as itself; its range must have min >= 0, so
+ * the two never meet (its `def` may be a word: -1 is the first). */
 #ifndef NN_HPARAM_H
 #define NN_HPARAM_H
 
@@ -15,7 +18,13 @@
 
 #include "err.h"
 
-typedef enum nn_hp_kind { NN_HP_INT, NN_HP_FLOAT, NN_HP_BOOL, NN_HP_CHOICE } nn_hp_kind;
+typedef enum nn_hp_kind {
+    NN_HP_INT,
+    NN_HP_FLOAT,
+    NN_HP_BOOL,
+    NN_HP_CHOICE,
+    NN_HP_INT_OR_WORD,
+} nn_hp_kind;
 
 enum {
     NN_HP_REQUIRED = 1, /* must be given */
@@ -30,7 +39,7 @@ typedef struct nn_hparam {
     unsigned flags;
     double def, min, max;        /* min == max == 0 (and no OPEN_MIN): no range check;
                                   * max <= min: no upper bound */
-    const char *const *choices;  /* NN_HP_CHOICE: NULL-ended words */
+    const char *const *choices;  /* NN_HP_CHOICE, NN_HP_INT_OR_WORD: NULL-ended words */
     const char *help;            /* one line for --help style listings and error hints */
 } nn_hparam;
 

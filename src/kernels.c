@@ -119,3 +119,205 @@ void nn_sigmoid(const float *x, float *y, size_t n)
     for (size_t i = 0; i < n; i++)
         y[i] = sigmoid1(x[i]);
 }
+
+/* ---- convolution ------------------------------------------------------------------------- */
+
+/* The columns ox of one output row whose input column ox*stride + kj - pad_w lies inside the
+ * input: [*lo, *hi). Outside it the window reads padding. */
+static void valid_span(const nn_conv_geom *g, int kj, int *lo, int *hi)
+{
+    int off = kj - g->pad_w; /* input column of ox = 0 */
+    int s = g->stride;
+    *lo = off >= 0 ? 0 : (-off + s - 1) / s;
+    *hi = off > g->w - 1 ? 0 : (g->w - 1 - off) / s + 1;
+    if (*hi > g->ow)
+        *hi = g->ow;
+    if (*lo > *hi)
+        *lo = *hi;
+}
+
+/* Row (ci, ki, kj) of col: window offset (ki, kj) of input channel ci, over every output pixel
+ * of n samples.  x: (n, c, h, w)  out: (n, oh, ow) */
+static void im2col_row(const nn_conv_geom *g, const float *x, int n, int ci, int ki, int kj,
+                       float *restrict out)
+{
+    int lo, hi, s = g->stride, ow = g->ow;
+    size_t plane = (size_t)g->h * (size_t)g->w;
+    valid_span(g, kj, &lo, &hi);
+    for (int b = 0; b < n; b++) {
+        const float *in = x + ((size_t)b * (size_t)g->c + (size_t)ci) * plane;
+        for (int oy = 0; oy < g->oh; oy++, out += ow) {
+            int iy = oy * s + ki - g->pad_h;
+            if (iy < 0 || iy >= g->h) {
+                for (int ox = 0; ox < ow; ox++)
+                    out[ox] = 0.0f;
+                continue;
+            }
+            for (int ox = 0; ox < lo; ox++)
+                out[ox] = 0.0f;
+            /* src[(ox - lo) * s] for lo <= ox < hi is inside the input row */
+            const float *restrict src = in + (size_t)iy * (size_t)g->w + (kj - g->pad_w) + lo * s;
+            if (s == 1) {
+                for (int ox = lo; ox < hi; ox++)
+                    out[ox] = src[ox - lo];
+            } else {
+                for (int ox = lo; ox < hi; ox++)
+                    out[ox] = src[(ox - lo) * s];
+            }
+            for (int ox = hi; ox < ow; ox++)
+                out[ox] = 0.0f;
+        }
+    }
+}
+
+/* One task per row of col, which it writes from start to end. */
+void nn_im2col(const nn_conv_geom *g, const float *x, int n, float *col)
+{
+    size_t ld = (size_t)n * (size_t)g->oh * (size_t)g->ow;
+    int k = g->k, rows = g->c * k * k;
+#pragma omp parallel for schedule(static) if ((size_t)rows * ld > NN_PAR_MIN)
+    for (int row = 0; row < rows; row++)
+        im2col_row(g, x, n, row / (k * k), row / k % k, row % k, col + (size_t)row * ld);
+}
+
+/* Tasks are (channel, block of samples): a task owns its planes of dx, so the sums run in a fixed
+ * order whatever the thread count, and it reads each row of dcol it needs as one contiguous run
+ * over its samples while its planes stay in cache. */
+void nn_col2im(const nn_conv_geom *g, const float *dcol, int n, float *dx)
+{
+    size_t p = (size_t)g->oh * (size_t)g->ow, plane = (size_t)g->h * (size_t)g->w;
+    size_t ld = (size_t)n * p;
+    int k = g->k, s = g->stride, ow = g->ow, c = g->c;
+    int bs = plane >= 4096 ? 1 : (int)(4096 / plane), nblk = (n + bs - 1) / bs;
+    long tasks = (long)c * nblk;
+    size_t adds = (size_t)n * (size_t)c * p * (size_t)k * (size_t)k;
+#pragma omp parallel for schedule(static) if (adds > NN_PAR_MIN)
+    for (long t = 0; t < tasks; t++) {
+        int ci = (int)(t / nblk), b0 = (int)(t % nblk) * bs, b1 = b0 + bs < n ? b0 + bs : n;
+        for (int b = b0; b < b1; b++)
+            memset(dx + ((size_t)b * (size_t)c + (size_t)ci) * plane, 0, plane * sizeof(float));
+        for (int ki = 0; ki < k; ki++) {
+            for (int kj = 0; kj < k; kj++) {
+                size_t row = ((size_t)ci * (size_t)k + (size_t)ki) * (size_t)k + (size_t)kj;
+                int lo, hi, off = kj - g->pad_w; /* ox * s + off >= 0 for ox >= lo */
+                valid_span(g, kj, &lo, &hi);
+                for (int b = b0; b < b1; b++) {
+                    const float *src = dcol + row * ld + (size_t)b * p;
+                    float *out = dx + ((size_t)b * (size_t)c + (size_t)ci) * plane;
+                    for (int oy = 0; oy < g->oh; oy++) {
+                        int iy = oy * s + ki - g->pad_h;
+                        if (iy < 0 || iy >= g->h)
+                            continue;
+                        float *dst = out + (size_t)iy * (size_t)g->w;
+                        const float *r = src + (size_t)oy * (size_t)ow;
+                        if (s == 1) {
+#pragma omp simd
+                            for (int ox = lo; ox < hi; ox++)
+                                dst[ox + off] += r[ox];
+                        } else {
+                            for (int ox = lo; ox < hi; ox++)
+                                dst[ox * s + off] += r[ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void nn_conv_rows_to_nchw(const float *t, const float *bias, float *y, int n, int f, int p)
+{
+    size_t ld = (size_t)n * (size_t)p, tasks = (size_t)n * (size_t)f;
+#pragma omp parallel for schedule(static) if (tasks * (size_t)p > NN_PAR_MIN)
+    for (size_t i = 0; i < tasks; i++) {
+        size_t b = i / (size_t)f, c = i % (size_t)f;
+        const float *src = t + c * ld + b * (size_t)p;
+        float *dst = y + i * (size_t)p;
+        float add = bias ? bias[c] : 0.0f;
+        for (int q = 0; q < p; q++)
+            dst[q] = src[q] + add;
+    }
+}
+
+/* One task per channel, so each db[c] is summed by one thread in a fixed order (in double). */
+void nn_nchw_to_conv_rows(const float *dy, float *t, float *db, int n, int f, int p)
+{
+    size_t ld = (size_t)n * (size_t)p;
+#pragma omp parallel for schedule(static) if ((size_t)f * ld > NN_PAR_MIN)
+    for (int c = 0; c < f; c++) {
+        double sum = 0;
+        for (int b = 0; b < n; b++) {
+            const float *src = dy + ((size_t)b * (size_t)f + (size_t)c) * (size_t)p;
+            float *dst = t + (size_t)c * ld + (size_t)b * (size_t)p;
+            float part = 0;
+            for (int q = 0; q < p; q++) {
+                dst[q] = src[q];
+                part += src[q];
+            }
+            sum += part;
+        }
+        if (db)
+            db[c] += (float)sum;
+    }
+}
+
+/* The batch goes through in chunks of samples whose column matrix, about CONV_CHUNK floats,
+ * stays in cache between im2col and the products that read it: lowering the whole batch at
+ * once would send every column matrix through memory, which is slower here than the
+ * products themselves. The chunk keeps at least one sample, and its n*p columns fit in the
+ * int of CBLAS. */
+#ifndef CONV_CHUNK
+#define CONV_CHUNK (1 << 18)
+#endif
+static int conv_chunk(const nn_conv_geom *g, int n)
+{
+    long p = (long)g->oh * g->ow, kk = (long)g->c * g->k * g->k;
+    long most = INT_MAX / (p > 0 ? p : 1), want = CONV_CHUNK / (kk * p > 0 ? kk * p : 1);
+    if (want < 1)
+        want = 1;
+    if (want > most)
+        want = most;
+    return n < want ? n : (int)want;
+}
+
+size_t nn_conv_work_len(const nn_conv_geom *g, int f)
+{
+    size_t p = (size_t)g->oh * (size_t)g->ow, kk = (size_t)g->c * (size_t)g->k * (size_t)g->k;
+    return 2 * kk * p + (size_t)f * p;
+}
+
+void nn_conv_forward(const nn_conv_geom *g, const float *x, const float *W, const float *b,
+                     float *y, int n, int f, float *work)
+{
+    int p = g->oh * g->ow, kk = g->c * g->k * g->k, chunk = conv_chunk(g, n);
+    size_t in = (size_t)g->c * (size_t)g->h * (size_t)g->w;
+    float *col = work, *t = work + (size_t)chunk * (size_t)kk * (size_t)p;
+    for (int b0 = 0; b0 < n; b0 += chunk) {
+        int nb = n - b0 < chunk ? n - b0 : chunk, cols = nb * p;
+        nn_im2col(g, x + (size_t)b0 * in, nb, col);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, f, cols, kk, 1.0f, W, kk, col,
+                    cols, 0.0f, t, cols);
+        nn_conv_rows_to_nchw(t, b, y + (size_t)b0 * (size_t)f * (size_t)p, nb, f, p);
+    }
+}
+
+void nn_conv_backward(const nn_conv_geom *g, const float *x, const float *W, const float *dy,
+                      float *dW, float *db, float *dx, int n, int f, float *work)
+{
+    int p = g->oh * g->ow, kk = g->c * g->k * g->k, chunk = conv_chunk(g, n);
+    size_t in = (size_t)g->c * (size_t)g->h * (size_t)g->w;
+    size_t ncol = (size_t)chunk * (size_t)kk * (size_t)p;
+    float *col = work, *t = work + ncol, *dcol = t + (size_t)chunk * (size_t)f * (size_t)p;
+    for (int b0 = 0; b0 < n; b0 += chunk) {
+        int nb = n - b0 < chunk ? n - b0 : chunk, cols = nb * p;
+        nn_im2col(g, x + (size_t)b0 * in, nb, col);
+        nn_nchw_to_conv_rows(dy + (size_t)b0 * (size_t)f * (size_t)p, t, db, nb, f, p);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, f, kk, cols, 1.0f, t, cols, col,
+                    cols, 1.0f, dW, kk);
+        if (dx) {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kk, cols, f, 1.0f, W, kk, t,
+                        cols, 0.0f, dcol, cols);
+            nn_col2im(g, dcol, nb, dx + (size_t)b0 * in);
+        }
+    }
+}

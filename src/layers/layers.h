@@ -6,6 +6,7 @@
 #ifndef NN_LAYERS_H
 #define NN_LAYERS_H
 
+#include "kernels.h"
 #include "layer.h"
 
 extern const nn_layer_ops nn_dense_ops;
@@ -16,5 +17,21 @@ extern const nn_layer_ops nn_leaky_relu_ops;
 extern const nn_layer_ops nn_elu_ops;
 extern const nn_layer_ops nn_softmax_ops;
 extern const nn_layer_ops nn_linear_ops;
+extern const nn_layer_ops nn_conv2d_ops;
+extern const nn_layer_ops nn_maxpool2d_ops;
+extern const nn_layer_ops nn_avgpool2d_ops;
+extern const nn_layer_ops nn_flatten_ops;
+extern const nn_layer_ops nn_dropout_ops;
+extern const nn_layer_ops nn_batchnorm_ops;
+
+/* Shared by the layers that slide a square window over images (window.c): checks that l->in is
+ * [channels, height, width] and fills g for a window of size k moved by stride, with pad zero
+ * rows and columns on every side, or, when same is set, with the padding that gives an output
+ * of ceil(height / stride) x ceil(width / stride) (an odd total goes below and right). A
+ * layer without padding passes pad -1 (none, and not mentioned in messages). `key` names the
+ * window's setting in messages ("kernel", "size"). Returns 0, or -1 with a message naming the
+ * shapes: "kernel 5 is larger than input 4x4 (with padding 0)". */
+int nn_window_setup(const nn_layer *l, const char *key, int k, int stride, int pad, int same,
+                    nn_conv_geom *g, nn_err *err);
 
 #endif

@@ -25,6 +25,12 @@ const nn_layer_ops *const nn_layers[] = {
     &nn_elu_ops,
     &nn_softmax_ops,
     &nn_linear_ops,
+    &nn_conv2d_ops,
+    &nn_maxpool2d_ops,
+    &nn_avgpool2d_ops,
+    &nn_flatten_ops,
+    &nn_dropout_ops,
+    &nn_batchnorm_ops,
     NULL,
 };
 

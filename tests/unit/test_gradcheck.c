@@ -4,12 +4,18 @@
  * one cmocka test per type, named after it.
  *
  * Layers. For random settings (each key drawn within its range; required ones too) and random
- * input shapes (mostly 1-D of 1..7 values, sometimes 2-D or 3-D of up to 3x3x3), batch 1..4,
- * random x, parameters and dy, the scalar checked is E = sum(dy .* y). backward must give
- * dE/dx and, added into each trainable parameter's g, dE/dW; the reference is
+ * input shapes (mostly 1-D of 1..7 values, sometimes 2-D or 3-D of up to 3x3x3; a layer that
+ * refuses the shape, such as conv2d or a pooling layer wanting [C, H, W], gets images of
+ * 1..3 x 2..7 x 2..7 instead), batch 1..4 (2..4 for layers with per-batch state, such as
+ * batchnorm, which runs in training mode like every layer here), random x, parameters and dy,
+ * the scalar checked is E = sum(dy .* y). backward must give dE/dx and, added into each
+ * trainable parameter's g, dE/dW; the reference is
  *   n_i = (E(v_i + eps) - E(v_i - eps)) / (actual float step),   eps = 1e-3,
  * with the forward pass in float (as the layers run) and E summed in double. Inputs are kept at
- * least 0.05 from 0, where relu-like activations have kinks, so no step crosses one.
+ * least 0.05 from 0, where relu-like activations have kinks, so no step crosses one, and at
+ * least 0.005 from each other, so no step changes which value a max pooling window picks.
+ * Before every forward pass the pass's generator restarts from the same state, so dropout
+ * draws the same mask each time.
  *
  * Losses. For random logits/values z and targets of every accepted form (class indices and
  * one-hot or soft rows for multiclass), dz from eval must match finite differences of eval's
@@ -30,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -45,6 +52,7 @@ static const double EPS = 1e-3;
 static const double TOL = 1e-2;
 static const double FLOOR = 1e-2;
 static const float KINK = 0.05f;
+static const float SEP = 0.005f;
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -78,6 +86,38 @@ static void fill_away_from_zero(nn_rng *r, float *v, size_t n, double scale)
         do
             v[i] = (float)(scale * nn_rng_normal(r));
         while (fabsf(v[i]) < KINK);
+    }
+}
+
+/* Moves values apart, without drawing anything, so no two are within SEP: within each sign,
+ * in order of magnitude, each magnitude is raised to at least SEP above the one before. Values
+ * only move away from 0, so they stay at least KINK from it. */
+typedef struct ranked {
+    float mag;
+    size_t i;
+} ranked;
+
+static int by_mag(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->mag != y->mag)
+        return x->mag < y->mag ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static void spread(float *v, size_t n, ranked *tmp)
+{
+    for (int sign = -1; sign <= 1; sign += 2) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if ((v[i] > 0) == (sign > 0))
+                tmp[m++] = (ranked){fabsf(v[i]), i};
+        qsort(tmp, m, sizeof *tmp, by_mag);
+        for (size_t j = 1; j < m; j++)
+            if (tmp[j].mag < tmp[j - 1].mag + SEP)
+                tmp[j].mag = tmp[j - 1].mag + SEP;
+        for (size_t j = 0; j < m; j++)
+            v[tmp[j].i] = (float)sign * tmp[j].mag;
     }
 }
 
@@ -142,6 +182,15 @@ static void random_settings(nn_rng *r, const nn_hparam *table, void *blob)
                 *(int *)int_field(h, blob) = rand_int(r, 0, n - 1);
             break;
         }
+        case NN_HP_INT_OR_WORD: { /* a word (stored as -(i + 1)) or a small integer */
+            int n = 0;
+            while (h->choices && h->choices[n])
+                n++;
+            int lo = (int)h->min, hi = h->max < lo + 5 ? (int)h->max : lo + 5;
+            int pick = rand_int(r, -n, hi - lo);
+            *(int *)int_field(h, blob) = pick < 0 ? pick : lo + pick;
+            break;
+        }
         }
     }
 }
@@ -155,6 +204,16 @@ static nn_shape random_shape(nn_rng *r)
     s.ndim = kind == 4 ? 2 : 3;
     for (int i = 0; i < s.ndim; i++)
         s.dim[i] = rand_int(r, 1, 3);
+    return s;
+}
+
+/* An image [C, H, W] for layers that take nothing else. */
+static nn_shape random_image(nn_rng *r)
+{
+    nn_shape s = {.ndim = 3};
+    s.dim[0] = rand_int(r, 1, 3);
+    s.dim[1] = rand_int(r, 2, 7);
+    s.dim[2] = rand_int(r, 2, 7);
     return s;
 }
 
@@ -229,23 +288,25 @@ static double numeric(bench *b, float *v, int k, size_t j)
     return (ep - em) / ((double)hi - (double)lo);
 }
 
-/* Sets up one layer on a random shape; returns 0, or -1 when setup refused the shape (its
+/* Sets up one layer on input shape `in`; returns 0, or -1 when setup refused the shape (its
  * message in why). */
-static int bench_init(bench *b, const nn_layer_ops *ops, const void *hp, nn_rng *r, nn_err *why)
+static int bench_init(bench *b, const nn_layer_ops *ops, const void *hp, nn_shape in, nn_rng *r,
+                      nn_err *why)
 {
     memset(b, 0, sizeof *b);
     b->l.ops = ops;
     b->l.hp = hp;
-    b->l.in = random_shape(r);
+    b->l.in = in;
     snprintf(b->l.name, sizeof b->l.name, "%s1", ops->type);
     if (ops->setup(&b->l, why) < 0)
         return -1;
-    int batch = rand_int(r, 1, 4);
+    /* Per-batch statistics of a single sample are degenerate (batchnorm's output is beta). */
+    int batch = rand_int(r, b->l.state_len > 0 ? 2 : 1, 4);
     assert_true(b->l.nparam >= 0 && b->l.nparam <= NN_MAX_PARAMS);
     b->nin = (size_t)batch * nn_shape_size(b->l.in);
     b->nout = (size_t)batch * nn_shape_size(b->l.out);
     assert_true(b->nout > 0);
-    b->ncache = (size_t)batch * b->l.cache_len;
+    b->ncache = b->l.state_len + (size_t)batch * b->l.cache_len;
     b->nwork = (size_t)batch * b->l.work_len;
     b->x = xalloc(b->nin, sizeof(float));
     b->dx = xalloc(b->nin, sizeof(float));
@@ -254,6 +315,9 @@ static int bench_init(bench *b, const nn_layer_ops *ops, const void *hp, nn_rng 
     b->cache = xalloc(b->ncache, sizeof(float));
     b->work = xalloc(b->nwork, sizeof(float));
     fill_away_from_zero(r, b->x, b->nin, 1.0);
+    ranked *tmp = xalloc(b->nin, sizeof *tmp);
+    spread(b->x, b->nin, tmp);
+    nn_free(tmp);
     for (size_t i = 0; i < b->nout; i++)
         b->dy[i] = (float)nn_rng_normal(r);
     for (int k = 0; k < b->l.nparam; k++) {
@@ -374,7 +438,13 @@ static void test_layer(void **state)
     for (int t = 0; t < TRIALS; t++) {
         random_settings(&r, ops->hparams, hp);
         bench b;
-        if (bench_init(&b, ops, ops->hp_size ? hp : NULL, &r, &why) == 0) {
+        const void *set = ops->hp_size ? hp : NULL;
+        int ok = bench_init(&b, ops, set, random_shape(&r), &r, &why) == 0;
+        for (int retry = 0; !ok && retry < 3; retry++) {
+            bench_free(&b);
+            ok = bench_init(&b, ops, set, random_image(&r), &r, &why) == 0;
+        }
+        if (ok) {
             check_layer_once(&b, &r, &worst);
             done++;
         }

@@ -343,9 +343,65 @@ static void test_format_round_trip(void **state)
     }
 }
 
+/* An integer or a word (conv2d's padding): words are stored as -(index + 1). */
+static const char *const pad_words[] = {"valid", "same", NULL};
+static const nn_hparam pad_table[] = {
+    {"padding", NN_HP_INT_OR_WORD, 0, 0, .def = -1, .min = 0, .max = 64, .choices = pad_words},
+    {0},
+};
+
+static void test_int_or_word(void **state)
+{
+    (void)state;
+    const nn_hparam *h = &pad_table[0];
+    int v = 99;
+    nn_err err = {{0}};
+    nn_hparam_defaults(pad_table, &v);
+    assert_int_equal(v, -1);
+    char buf[32];
+    nn_hparam_format(h, &v, buf, sizeof buf);
+    assert_string_equal(buf, "valid");
+    assert_int_equal(nn_hparam_parse(h, &v, "conv2d", "same", here, &err), 0);
+    assert_int_equal(v, -2);
+    nn_hparam_format(h, &v, buf, sizeof buf);
+    assert_string_equal(buf, "same");
+    assert_int_equal(nn_hparam_parse(h, &v, "conv2d", "valid", here, &err), 0);
+    assert_int_equal(v, -1);
+    assert_int_equal(nn_hparam_parse(h, &v, "conv2d", "0", here, &err), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(nn_hparam_parse(h, &v, "conv2d", "64", here, &err), 0);
+    assert_int_equal(v, 64);
+    nn_hparam_format(h, &v, buf, sizeof buf);
+    assert_string_equal(buf, "64");
+
+    /* Neither a word nor an integer in range; a negative integer never passes as a word. */
+    static const char *const bad[] = {"Same", "-1", "-2", "65", "2.0", "", " 1", "0x2",
+                                      "valid ", "99999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        v = 7;
+        assert_int_equal(nn_hparam_parse(h, &v, "conv2d", bad[i], here, &err), -1);
+        assert_int_equal(v, 7);
+        assert_non_null(strstr(err.msg, "m.yaml:7:9: conv2d: padding: expected one of: valid, "
+                                        "same, or an integer in [0, 64], got '"));
+    }
+
+    /* Out-of-range stored values print as "?", never read past the word list. */
+    v = -3;
+    nn_hparam_format(h, &v, buf, sizeof buf);
+    assert_string_equal(buf, "?");
+    for (int w = -2; w <= 64; w++) {
+        int back = 1000;
+        nn_hparam_format(h, &w, buf, sizeof buf);
+        assert_int_equal(nn_hparam_parse(h, &back, "o", buf, here, &err), 0);
+        assert_int_equal(back, w);
+    }
+    assert_int_equal(nn_hparam_get_int(h, &v), -3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_int_or_word),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_find_and_main),
         cmocka_unit_test(test_int),

@@ -219,12 +219,97 @@ static void test_sigmoid(void **state)
     nn_free(v);
 }
 
+/* im2col against its definition, and col2im as its adjoint: <im2col(x), c> = <x, col2im(c)>
+ * for every geometry, including padding on one side only and windows wholly in padding. */
+static void test_im2col_col2im(void **state)
+{
+    (void)state;
+    static const nn_conv_geom geoms[] = {
+        /* c, h, w, k, stride, pad_h, pad_w, oh, ow */
+        {1, 4, 4, 3, 1, 0, 0, 2, 2}, {2, 5, 3, 2, 2, 1, 0, 3, 2}, {3, 6, 7, 3, 2, 1, 1, 3, 4},
+        {1, 3, 3, 2, 1, 0, 0, 3, 3}, {2, 2, 2, 5, 1, 3, 3, 4, 4}, {4, 9, 9, 1, 3, 0, 0, 3, 3},
+        {40, 12, 12, 5, 1, 2, 2, 12, 12}, /* threaded */
+    };
+    nn_rng r;
+    nn_rng_seed(&r, 11);
+    for (size_t gi = 0; gi < sizeof geoms / sizeof *geoms; gi++) {
+        const nn_conv_geom *g = &geoms[gi];
+        int n = 3, k = g->k;
+        size_t nx = (size_t)n * g->c * g->h * g->w, p = (size_t)g->oh * g->ow;
+        size_t ld = (size_t)n * p, ncol = (size_t)g->c * k * k * ld;
+        float *x = falloc(nx), *col = falloc(ncol), *c = falloc(ncol), *dx = falloc(nx);
+        fill(&r, x, nx);
+        fill(&r, c, ncol);
+        for (size_t i = 0; i < ncol; i++)
+            col[i] = NAN;
+        nn_im2col(g, x, n, col);
+        double lhs = 0, rhs = 0;
+        for (int ci = 0; ci < g->c; ci++)
+            for (int ki = 0; ki < k; ki++)
+                for (int kj = 0; kj < k; kj++)
+                    for (int b = 0; b < n; b++)
+                        for (int oy = 0; oy < g->oh; oy++)
+                            for (int ox = 0; ox < g->ow; ox++) {
+                                size_t row = ((size_t)ci * k + ki) * k + kj;
+                                size_t at = row * ld + (size_t)b * p + (size_t)oy * g->ow + ox;
+                                int iy = oy * g->stride + ki - g->pad_h;
+                                int ix = ox * g->stride + kj - g->pad_w;
+                                float want = iy < 0 || iy >= g->h || ix < 0 || ix >= g->w
+                                                 ? 0.0f
+                                                 : x[(((size_t)b * g->c + ci) * g->h + iy) *
+                                                         g->w + ix];
+                                if (col[at] != want)
+                                    fail_msg("geometry %zu: col[%zu] = %g, expected %g", gi, at,
+                                             col[at], want);
+                                lhs += (double)col[at] * c[at];
+                            }
+        for (size_t i = 0; i < nx; i++)
+            dx[i] = NAN;
+        nn_col2im(g, c, n, dx);
+        for (size_t i = 0; i < nx; i++)
+            rhs += (double)x[i] * dx[i];
+        assert_near(rhs, lhs, 1e-4);
+        nn_free(x);
+        nn_free(col);
+        nn_free(c);
+        nn_free(dx);
+    }
+}
+
+/* The batch-wide product's channel-major rows and the layers' sample-major tensors. */
+static void test_conv_rows(void **state)
+{
+    (void)state;
+    enum { N = 3, F = 4, P = 5 };
+    float t[N * F * P], y[N * F * P], back[N * F * P], bias[F] = {1, 2, 3, 4};
+    float db[F] = {10, 10, 10, 10};
+    for (int i = 0; i < N * F * P; i++)
+        t[i] = (float)i;
+    nn_conv_rows_to_nchw(t, bias, y, N, F, P);
+    for (int b = 0; b < N; b++)
+        for (int f = 0; f < F; f++)
+            for (int q = 0; q < P; q++)
+                assert_true(y[(b * F + f) * P + q] == t[f * N * P + b * P + q] + bias[f]);
+    nn_conv_rows_to_nchw(t, NULL, y, N, F, P);
+    nn_nchw_to_conv_rows(y, back, db, N, F, P);
+    assert_memory_equal(t, back, sizeof t);
+    for (int f = 0; f < F; f++) {
+        double sum = 10;
+        for (int i = 0; i < N * P; i++)
+            sum += t[f * N * P + i];
+        assert_near(db[f], sum, 1e-6);
+    }
+    nn_nchw_to_conv_rows(y, back, NULL, N, F, P);
+    assert_memory_equal(t, back, sizeof t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_forward),  cmocka_unit_test(test_linear_backward),
         cmocka_unit_test(test_axpy),            cmocka_unit_test(test_softmax_values),
         cmocka_unit_test(test_softmax_threaded), cmocka_unit_test(test_sigmoid),
+        cmocka_unit_test(test_im2col_col2im),    cmocka_unit_test(test_conv_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

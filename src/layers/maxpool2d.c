@@ -1,0 +1,114 @@
+/* maxpool2d.c -- the largest value of each window of each channel, as PyTorch's MaxPool2d.
+ *
+ * Input [C, H, W], output [C, OH, OW] with OH = floor((H - size) / stride) + 1 (no padding;
+ * window.c). The cache keeps, for every output value, the position in its input plane of the
+ * value picked, so backward routes each gradient to it without searching again. A tie goes to
+ * the first position in row-major order; a NaN in a window is picked, so it is not hidden. */
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "layer.h"
+#include "layers.h"
+
+typedef struct pool_hp {
+    int size;
+    int stride; /* 0: the window size */
+} pool_hp;
+
+static const nn_hparam maxpool2d_hparams[] = {
+    {"size", NN_HP_INT, offsetof(pool_hp, size), NN_HP_MAIN, .def = 2, .min = 1, .max = 1 << 16,
+     .help = "height and width of the square window"},
+    {"stride", NN_HP_INT, offsetof(pool_hp, stride), .def = 0, .min = 0, .max = 1 << 16,
+     .help = "step between windows (0: the window size)"},
+    {0},
+};
+
+/* Positions are kept as floats in the cache, exact up to 2^24 values per plane. */
+enum { MAX_PLANE = 1 << 24 };
+
+static int geometry(const nn_layer *l, nn_conv_geom *g, nn_err *err)
+{
+    const pool_hp *hp = l->hp;
+    return nn_window_setup(l, "size", hp->size, hp->stride ? hp->stride : hp->size, -1, 0, g,
+                           err);
+}
+
+static int maxpool2d_setup(nn_layer *l, nn_err *err)
+{
+    nn_conv_geom g;
+    if (geometry(l, &g, err) < 0)
+        return -1;
+    if ((long long)g.h * g.w > MAX_PLANE)
+        return nn_fail(err, "input planes of %dx%d are too large (at most %d values)", g.h, g.w,
+                       MAX_PLANE);
+    l->out = (nn_shape){.ndim = 3, .dim = {g.c, g.oh, g.ow}};
+    l->cache_len = nn_shape_size(l->out); /* the position picked for each output */
+    l->work_len = 0;
+    l->state_len = 0;
+    return 0;
+}
+
+/* One input plane: x: (h, w)  y, at: (oh, ow) */
+static void pool_plane(const nn_conv_geom *g, const float *x, float *y, float *at)
+{
+    int k = g->k, s = g->stride;
+    for (int oy = 0; oy < g->oh; oy++) {
+        for (int ox = 0; ox < g->ow; ox++) {
+            int best = oy * s * g->w + ox * s;
+            float m = x[best];
+            for (int ki = 0; ki < k; ki++) {
+                const float *row = x + (size_t)(oy * s + ki) * (size_t)g->w + (size_t)(ox * s);
+                for (int kj = 0; kj < k; kj++) {
+                    if (row[kj] > m || (isnan(row[kj]) && !isnan(m))) {
+                        m = row[kj];
+                        best = (oy * s + ki) * g->w + ox * s + kj;
+                    }
+                }
+            }
+            y[oy * g->ow + ox] = m;
+            at[oy * g->ow + ox] = (float)best;
+        }
+    }
+}
+
+static void maxpool2d_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,
+                              float *cache)
+{
+    nn_conv_geom g;
+    if (geometry(l, &g, NULL) < 0)
+        return;
+    size_t in = (size_t)g.h * (size_t)g.w, out = (size_t)g.oh * (size_t)g.ow;
+    long planes = (long)p->batch * g.c;
+#pragma omp parallel for schedule(static) if ((size_t)planes * in > NN_PAR_MIN)
+    for (long i = 0; i < planes; i++)
+        pool_plane(&g, x + (size_t)i * in, y + (size_t)i * out, cache + (size_t)i * out);
+}
+
+/* Each plane of dx is zeroed and written by one task, so overlapping windows (stride < size)
+ * add up in a fixed order. */
+static void maxpool2d_backward(const nn_layer *l, const nn_pass *p, const float *x,
+                               const float *y, const float *cache, const float *dy, float *dx)
+{
+    (void)x;
+    (void)y;
+    nn_conv_geom g;
+    if (!dx || geometry(l, &g, NULL) < 0)
+        return;
+    size_t in = (size_t)g.h * (size_t)g.w, out = (size_t)g.oh * (size_t)g.ow;
+    long planes = (long)p->batch * g.c;
+#pragma omp parallel for schedule(static) if ((size_t)planes * in > NN_PAR_MIN)
+    for (long i = 0; i < planes; i++) {
+        float *d = dx + (size_t)i * in;
+        const float *at = cache + (size_t)i * out, *g_out = dy + (size_t)i * out;
+        memset(d, 0, in * sizeof(float));
+        for (size_t j = 0; j < out; j++)
+            d[(size_t)at[j]] += g_out[j];
+    }
+}
+
+const nn_layer_ops nn_maxpool2d_ops = {
+    "maxpool2d", maxpool2d_hparams,  sizeof(pool_hp),
+    maxpool2d_setup, maxpool2d_forward, maxpool2d_backward,
+};
