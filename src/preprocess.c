@@ -8,7 +8,10 @@
  *             variance 1 on the training set.
  * A constant feature (max == min, or std == 0) keeps mul 1 and its shift, so it maps to 0 under
  * both kinds; so does a feature whose range is so small that 1 / range overflows a float. The
- * statistics are plain arrays so weights.c can save them and nnpredict can reapply them. */
+ * statistics are plain arrays so weights.c can save them and nnpredict can reapply them.
+ * Fitting reads float and uint8 datasets alike. The programs attach the fitted statistics to
+ * each dataset (nn_prep_attach) and data.c applies them batch by batch; nn_prep_apply rewrites
+ * a float dataset in place with the same arithmetic. */
 #include "preprocess.h"
 
 #include <assert.h>
@@ -27,40 +30,56 @@ static float inverse(double spread)
     return inv <= FLT_MAX ? (float)inv : 1.0f;
 }
 
-static void fit_minmax(nn_prep *p, const nn_dataset *ds)
+/* Input k (row-major index) of ds as a double, whatever its storage. */
+static double value(const nn_dataset *ds, size_t k)
+{
+    return ds->xtype == NN_X_U8 ? (double)ds->x8[k] : (double)ds->x[k];
+}
+
+/* The statistics are gathered row by row (each row read once, in storage order, which matters
+ * for tens of megabytes of images) into per-feature accumulators; each feature still sums its
+ * rows in order, as a column-by-column loop would. acc holds 2 * nx doubles. */
+static void fit_minmax(nn_prep *p, const nn_dataset *ds, double *acc)
 {
     size_t nx = (size_t)ds->nx;
-    for (size_t i = 0; i < nx; i++) {
-        double lo = (double)ds->x[i] * p->scale, hi = lo;
-        for (size_t r = 1; r < ds->n; r++) {
-            double v = (double)ds->x[r * nx + i] * p->scale;
-            if (v < lo)
-                lo = v;
-            if (v > hi)
-                hi = v;
+    double *lo = acc, *hi = acc + nx;
+    for (size_t i = 0; i < nx; i++)
+        lo[i] = hi[i] = value(ds, i) * p->scale;
+    for (size_t r = 1; r < ds->n; r++) {
+        for (size_t i = 0; i < nx; i++) {
+            double v = value(ds, r * nx + i) * p->scale;
+            if (v < lo[i])
+                lo[i] = v;
+            if (v > hi[i])
+                hi[i] = v;
         }
-        p->shift[i] = (float)lo;
-        p->mul[i] = inverse(hi - lo);
+    }
+    for (size_t i = 0; i < nx; i++) {
+        p->shift[i] = (float)lo[i];
+        p->mul[i] = inverse(hi[i] - lo[i]);
     }
 }
 
-static void fit_standard(nn_prep *p, const nn_dataset *ds)
+static void fit_standard(nn_prep *p, const nn_dataset *ds, double *acc)
 {
     size_t nx = (size_t)ds->nx;
     double n = (double)ds->n;
-    for (size_t i = 0; i < nx; i++) {
-        double sum = 0.0;
-        for (size_t r = 0; r < ds->n; r++)
-            sum += (double)ds->x[r * nx + i] * p->scale;
-        double mean = sum / n;
-        /* Second pass over the deviations: exact for a constant column, stable otherwise. */
-        double ss = 0.0;
-        for (size_t r = 0; r < ds->n; r++) {
-            double d = (double)ds->x[r * nx + i] * p->scale - mean;
-            ss += d * d;
+    double *mean = acc, *ss = acc + nx;
+    for (size_t r = 0; r < ds->n; r++)
+        for (size_t i = 0; i < nx; i++)
+            mean[i] += value(ds, r * nx + i) * p->scale;
+    for (size_t i = 0; i < nx; i++)
+        mean[i] /= n;
+    /* Second pass over the deviations: exact for a constant column, stable otherwise. */
+    for (size_t r = 0; r < ds->n; r++) {
+        for (size_t i = 0; i < nx; i++) {
+            double d = value(ds, r * nx + i) * p->scale - mean[i];
+            ss[i] += d * d;
         }
-        p->shift[i] = (float)mean;
-        p->mul[i] = inverse(sqrt(ss / n));
+    }
+    for (size_t i = 0; i < nx; i++) {
+        p->shift[i] = (float)mean[i];
+        p->mul[i] = inverse(sqrt(ss[i] / n));
     }
 }
 
@@ -78,20 +97,30 @@ int nn_prep_fit(nn_prep *p, double scale, nn_norm kind, const nn_dataset *train,
         return nn_fail(err, "%s: no rows to fit the %s statistics on", src, nn_norm_names[kind]);
     p->shift = nn_alloc((size_t)train->nx, sizeof(float), err);
     p->mul = nn_alloc((size_t)train->nx, sizeof(float), err);
-    if (!p->shift || !p->mul) {
+    double *acc = nn_alloc(2 * (size_t)train->nx, sizeof(double), err);
+    if (!p->shift || !p->mul || !acc) {
+        nn_free(acc);
         nn_prep_destroy(p);
         return -1;
     }
     p->n = train->nx;
     if (kind == NN_NORM_MINMAX)
-        fit_minmax(p, train);
+        fit_minmax(p, train, acc);
     else
-        fit_standard(p, train);
+        fit_standard(p, train, acc);
+    nn_free(acc);
     return 0;
+}
+
+void nn_prep_attach(const nn_prep *p, nn_dataset *ds)
+{
+    assert(p->kind == NN_NORM_NONE || ds->nx == p->n);
+    ds->prep = p;
 }
 
 void nn_prep_apply(const nn_prep *p, nn_dataset *ds)
 {
+    assert(ds->xtype == NN_X_F32);
     size_t total = ds->n * (size_t)ds->nx;
     if (p->kind == NN_NORM_NONE) {
         if (p->scale != 1.0)

@@ -19,11 +19,17 @@ typedef struct nn_prep {
     float *mul;        /* (n), owned */
 } nn_prep;
 
-/* Fits the statistics of `kind` on train's inputs (after scale). */
+/* Fits the statistics of `kind` on train's inputs (after scale), stored as floats or uint8. */
 int nn_prep_fit(nn_prep *p, double scale, nn_norm kind, const nn_dataset *train, nn_err *err);
 
-/* Applies p to ds's inputs in place. ds->nx must equal p->n unless kind is none. */
+/* Applies p to ds's inputs in place. ds must store floats (NN_X_F32); ds->nx must equal p->n
+ * unless kind is none. */
 void nn_prep_apply(const nn_prep *p, nn_dataset *ds);
+
+/* Makes nn_dataset_gather apply p to every batch it takes from ds (either storage type), leaving
+ * the stored values as they are. ds borrows p, which must outlive its use. ds->nx must equal
+ * p->n unless kind is none. */
+void nn_prep_attach(const nn_prep *p, nn_dataset *ds);
 
 void nn_prep_destroy(nn_prep *p);
 

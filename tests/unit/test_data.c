@@ -1,5 +1,6 @@
-/* test_data.c -- nn_dataset: splits (sizes, determinism, disjoint and covering parts, errors),
- * gathering batches, naming rows, and freeing. */
+/* test_data.c -- nn_dataset: splits (sizes, determinism, disjoint and covering parts, errors,
+ * uint8 storage), gathering batches (float and uint8 storage, with scale and normalisation
+ * giving the same floats either way), naming rows, and freeing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "data.h"
+#include "preprocess.h"
 #include "xalloc.h"
 
 /* n rows of 2 inputs (r, r + 0.5) and 1 target (r), read from "f.csv" lines r + 2. */
@@ -197,6 +199,127 @@ static void test_gather(void **state)
     nn_dataset_destroy(&ds);
 }
 
+/* The same pixels stored as uint8 and as float: n rows of nx values. */
+static void make_pair(nn_dataset *u8, nn_dataset *f32, size_t n, int nx)
+{
+    memset(u8, 0, sizeof *u8);
+    memset(f32, 0, sizeof *f32);
+    u8->n = f32->n = n;
+    u8->nx = f32->nx = nx;
+    u8->xtype = NN_X_U8;
+    u8->x8 = nn_alloc(n, (size_t)nx, NULL);
+    f32->x = nn_alloc(n, (size_t)nx * sizeof(float), NULL);
+    u8->source = nn_strdup("images.idx", NULL);
+    f32->source = nn_strdup("images.csv", NULL);
+    assert_non_null(u8->x8);
+    assert_non_null(f32->x);
+    for (size_t k = 0; k < n * (size_t)nx; k++) {
+        unsigned char v = (unsigned char)((k * 37 + k / 5) % 256);
+        if (k % 11 == 0)
+            v = 255;
+        u8->x8[k] = v;
+        f32->x[k] = (float)v;
+    }
+}
+
+/* uint8 storage gathers exactly the floats float storage gives, with no preprocessing, with
+ * scale alone (1/255: the Fashion-MNIST case), and with minmax and standard statistics fitted
+ * on either copy (the fits agree too). The stored values never change. */
+static void test_gather_u8_like_f32(void **state)
+{
+    (void)state;
+    enum { N = 40, NX = 6 };
+    nn_dataset u8, f32;
+    make_pair(&u8, &f32, N, NX);
+    size_t idx[N];
+    for (size_t i = 0; i < N; i++)
+        idx[i] = (i * 7) % N;
+    float a[N * NX], b[N * NX], c[N * NX];
+    nn_dataset_gather(&u8, idx, N, a, NULL);
+    nn_dataset_gather(&f32, idx, N, b, NULL);
+    assert_memory_equal(a, b, sizeof a);
+    assert_float_equal(a[0], 255.0f, 0);
+
+    const double scales[] = {1.0, 0.00392156862745098, 2.5};
+    const nn_norm kinds[] = {NN_NORM_NONE, NN_NORM_MINMAX, NN_NORM_STANDARD};
+    for (size_t s = 0; s < 3; s++) {
+        for (size_t k = 0; k < 3; k++) {
+            nn_prep pu, pf;
+            nn_err err = {{0}};
+            assert_int_equal(nn_prep_fit(&pu, scales[s], kinds[k], &u8, &err), 0);
+            assert_int_equal(nn_prep_fit(&pf, scales[s], kinds[k], &f32, &err), 0);
+            if (kinds[k] != NN_NORM_NONE) {
+                assert_memory_equal(pu.shift, pf.shift, NX * sizeof(float));
+                assert_memory_equal(pu.mul, pf.mul, NX * sizeof(float));
+            }
+            nn_prep_attach(&pu, &u8);
+            nn_prep_attach(&pf, &f32);
+            nn_dataset_gather(&u8, idx, N, a, NULL);
+            nn_dataset_gather(&f32, idx, N, b, NULL);
+            assert_memory_equal(a, b, sizeof a);
+            /* and the same as rewriting a float copy in place, the way it used to be done */
+            nn_dataset plain, unused;
+            make_pair(&unused, &plain, N, NX);
+            nn_dataset_destroy(&unused);
+            nn_prep_apply(&pf, &plain);
+            for (size_t i = 0; i < N; i++)
+                memcpy(c + i * NX, plain.x + idx[i] * NX, NX * sizeof(float));
+            assert_memory_equal(a, c, sizeof a);
+            nn_dataset_destroy(&plain);
+            if (kinds[k] == NN_NORM_MINMAX) /* the training range maps onto [0, 1] */
+                for (size_t j = 0; j < N * NX; j++)
+                    assert_true(a[j] >= -1e-6f && a[j] <= 1.0f + 1e-6f);
+            u8.prep = NULL;
+            f32.prep = NULL;
+            nn_prep_destroy(&pu);
+            nn_prep_destroy(&pf);
+        }
+    }
+    assert_int_equal(u8.x8[0], 255); /* untouched by all of it */
+    assert_float_equal(f32.x[0], 255.0f, 0);
+    nn_dataset_destroy(&u8);
+    nn_dataset_destroy(&f32);
+}
+
+static void test_split_u8(void **state)
+{
+    (void)state;
+    nn_dataset all, f, train, val;
+    nn_rng rng;
+    nn_err err = {{0}};
+    make_pair(&all, &f, 20, 3);
+    nn_dataset_destroy(&f);
+    all.ny = 1;
+    all.y = nn_alloc(20, sizeof(float), NULL);
+    all.ysource = nn_strdup("labels.idx", NULL);
+    assert_non_null(all.y);
+    for (size_t r = 0; r < 20; r++)
+        all.y[r] = (float)r;
+    unsigned char copy[60];
+    memcpy(copy, all.x8, sizeof copy);
+    nn_rng_seed(&rng, 3);
+    assert_int_equal(nn_dataset_split(&all, 0.25, &rng, &train, &val, &err), 0);
+    assert_null(all.x8);
+    assert_null(all.ysource);
+    nn_dataset *parts[] = {&train, &val};
+    for (int p = 0; p < 2; p++) {
+        assert_int_equal(parts[p]->xtype, NN_X_U8);
+        assert_null(parts[p]->x);
+        assert_string_equal(parts[p]->ysource, "labels.idx");
+        for (size_t i = 0; i < parts[p]->n; i++) {
+            size_t r = (size_t)parts[p]->y[i];
+            assert_memory_equal(parts[p]->x8 + i * 3, copy + r * 3, 3);
+        }
+    }
+    assert_int_equal(val.n, 5);
+    char buf[64];
+    nn_dataset_where(&val, 0, buf, sizeof buf);
+    assert_string_equal(buf, "labels.idx: row 1");
+    assert_string_equal(nn_dataset_ysource(&val), "labels.idx");
+    nn_dataset_destroy(&train);
+    nn_dataset_destroy(&val);
+}
+
 static void test_where(void **state)
 {
     (void)state;
@@ -238,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_split_deterministic),
         cmocka_unit_test(test_split_errors),
         cmocka_unit_test(test_gather),
+        cmocka_unit_test(test_gather_u8_like_f32),
+        cmocka_unit_test(test_split_u8),
         cmocka_unit_test(test_where),
         cmocka_unit_test(test_destroy),
     };

@@ -206,6 +206,41 @@ static void test_tiny_spread(void **state)
     nn_dataset_destroy(&ds);
 }
 
+/* Fitting reads uint8 storage (IDX images) directly; attaching leaves the bytes alone. */
+static void test_fit_uint8(void **state)
+{
+    (void)state;
+    const unsigned char px[] = {0, 10, 255, 4, 20, 255, 8, 30, 255, 12, 40, 255};
+    nn_dataset ds;
+    nn_prep p;
+    nn_err err = {{0}};
+    memset(&ds, 0, sizeof ds);
+    ds.n = 4;
+    ds.nx = 3;
+    ds.xtype = NN_X_U8;
+    ds.x8 = nn_alloc(sizeof px, 1, NULL);
+    ds.source = nn_strdup("images.idx", NULL);
+    assert_non_null(ds.x8);
+    memcpy(ds.x8, px, sizeof px);
+    assert_int_equal(nn_prep_fit(&p, 0.5, NN_NORM_MINMAX, &ds, &err), 0);
+    assert_float_equal(p.shift[0], 0.0f, 0);
+    assert_float_equal(p.mul[0], 1.0f / 6.0f, 1e-7);
+    assert_float_equal(p.shift[1], 5.0f, 0);
+    assert_float_equal(p.mul[1], 1.0f / 15.0f, 1e-7);
+    assert_float_equal(p.shift[2], 127.5f, 0);
+    assert_float_equal(p.mul[2], 1.0f, 0); /* constant */
+    nn_prep_destroy(&p);
+    assert_int_equal(nn_prep_fit(&p, 1.0, NN_NORM_STANDARD, &ds, &err), 0);
+    assert_float_equal(p.shift[0], 6.0f, 0);
+    assert_float_equal(p.mul[0], 1.0f / sqrtf(20.0f), 1e-7); /* population variance 20 */
+    assert_float_equal(p.shift[1], 25.0f, 0);
+    nn_prep_attach(&p, &ds);
+    assert_ptr_equal(ds.prep, &p);
+    assert_memory_equal(ds.x8, px, sizeof px);
+    nn_prep_destroy(&p);
+    nn_dataset_destroy(&ds);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -235,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_scale_then_minmax),
         cmocka_unit_test(test_apply_other_set),
         cmocka_unit_test(test_tiny_spread),
+        cmocka_unit_test(test_fit_uint8),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
