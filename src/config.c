@@ -370,11 +370,13 @@ out:
 
 static const char *const top_keys[] = {
     "input", "layers", "loss", "optimizer", "epochs", "learning_rate", "batch_size", "seed",
-    "shuffle", "init", "validation", "data", NULL,
+    "shuffle", "init", "weight_decay", "clip_norm", "lr_schedule", "early_stopping", "validation",
+    "data", NULL,
 };
 
 static const char *const data_keys[] = {
-    "train", "test", "target", "inputs", "header", "scale", "normalize", NULL,
+    "train", "test", "target", "inputs", "header", "scale", "normalize", "train_labels",
+    "test_labels", "validation_labels", NULL,
 };
 
 /* The top-level scalars, parsed straight into nn_run_spec. */
@@ -391,6 +393,10 @@ static const nn_hparam run_hparams[] = {
      .help = "shuffle the training data every epoch"},
     {"init", NN_HP_CHOICE, offsetof(nn_run_spec, init), 0, .def = NN_INIT_UNIFORM,
      .choices = nn_init_names, .help = "weight initialisation of layers that do not set init"},
+    {"weight_decay", NN_HP_FLOAT, offsetof(nn_run_spec, weight_decay), 0, .def = 0, .min = 0,
+     .max = DBL_MAX, .help = "weight decay (L2; decoupled for adamw), 0 for none"},
+    {"clip_norm", NN_HP_FLOAT, offsetof(nn_run_spec, clip_norm), 0, .def = 0, .min = 0,
+     .max = DBL_MAX, .help = "largest global gradient norm, 0 for no clipping"},
     {0},
 };
 
@@ -600,6 +606,16 @@ static node *override_value(const nn_override *ov, const char *origin, nn_err *e
     return val;
 }
 
+/* The key a scalar stands for under a top-level key that is a word or a map, or NULL. */
+static const char *scalar_key(const char *top)
+{
+    if (strcmp(top, "optimizer") == 0 || strcmp(top, "lr_schedule") == 0)
+        return "type";
+    if (strcmp(top, "early_stopping") == 0)
+        return "patience";
+    return NULL;
+}
+
 /* Applies one override to the tree under root (a map). See the file comment. */
 static int apply_override(node *root, const nn_override *ov, const char *origin, nn_err *err)
 {
@@ -656,11 +672,12 @@ static int apply_override(node *root, const nn_override *ov, const char *origin,
             n = layer_settings(slot, err);
             if (!n)
                 goto out;
-        } else if (n->kind == N_SCALAR && i == 1 && strcmp(steps[0], "optimizer") == 0 &&
-                   !is_null(n)) {
-            /* optimizer: WORD becomes {type: WORD} so optimizer.KEY can be added. */
+        } else if (n->kind == N_SCALAR && i == 1 && scalar_key(steps[0]) && !is_null(n)) {
+            /* optimizer: WORD becomes {type: WORD} so optimizer.KEY can be added (and
+             * lr_schedule: WORD, and early_stopping: N as {patience: N}). */
+            const char *skey = scalar_key(steps[0]);
             node *map = node_new(N_MAP, n->pos, n->from_override, err);
-            node *k = scalar_new("type", 4, 1, n->pos, n->from_override, err);
+            node *k = scalar_new(skey, strlen(skey), 1, n->pos, n->from_override, err);
             if (!map || !k || node_add(map, k, err) < 0) {
                 node_free(map);
                 node_free(k);
@@ -894,6 +911,94 @@ static int conv_optim(conv *c, node *n)
     return 0;
 }
 
+/* lr_schedule: a word, or a map {type: WORD, KEY: VALUE, ...}; a map without type is the
+ * constant schedule, as when lr_schedule: is absent. */
+static int conv_schedule(conv *c, const node *n)
+{
+    char words[NN_ERR_MAX / 2], buf[256];
+    if (n->kind == N_SEQ)
+        return fail_kind(n, "lr_schedule", "a name or a map {type: NAME, ...}", c->err);
+    const node *t = n->kind == N_SCALAR ? n : map_get((node *)n, "type");
+    const char *type = t ? t->text : "constant";
+    if (t && need_scalar(t, "lr_schedule: type", c->err) < 0)
+        return -1;
+    const nn_schedule_ops *ops = nn_schedule_find(type);
+    if (!ops) {
+        size_t used = 0;
+        words[0] = '\0';
+        for (int i = 0; nn_schedules[i] && used < sizeof words; i++) {
+            int w = snprintf(words + used, sizeof words - used, "%s%s", i ? ", " : "",
+                             nn_schedules[i]->type);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        return nn_fail_at(c->err, t->pos, "unknown lr_schedule '%s' (expected one of: %s)",
+                          shown(type, buf, sizeof buf), words);
+    }
+    nn_free(c->spec->schedule_hp);
+    c->spec->schedule = ops;
+    c->spec->schedule_hp = nn_alloc(1, ops->hp_size, c->err);
+    if (!c->spec->schedule_hp)
+        return -1;
+    nn_hparam_defaults(ops->hparams, c->spec->schedule_hp);
+    for (int i = 0; n->kind == N_MAP && i + 1 < n->nkid; i += 2) {
+        const node *k = n->kid[i], *v = n->kid[i + 1];
+        if (strcmp(k->text, "type") == 0)
+            continue;
+        const nn_hparam *h = nn_hparam_find(ops->hparams, k->text);
+        if (!h) {
+            nn_hparam_list_keys(ops->hparams, words, sizeof words);
+            return nn_fail_at(c->err, k->pos, "unknown key '%s' for lr_schedule %s (expected "
+                                              "one of: type, %s)",
+                              shown(k->text, buf, sizeof buf), ops->type, words);
+        }
+        if (need_scalar(v, h->key, c->err) < 0 ||
+            nn_hparam_parse(h, c->spec->schedule_hp, ops->type, v->text, v->pos, c->err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* early_stopping: a patience (`early_stopping: 5`), a boolean (`false` turns it off, handy
+ * with -s), or a map of nn_early_hparams. */
+static int conv_early(conv *c, const node *n)
+{
+    char keys[NN_ERR_MAX / 2], buf[256];
+    nn_early_spec *e = &c->spec->early;
+    c->spec->early_pos = n->pos;
+    nn_hparam_defaults(nn_early_hparams, e);
+    e->enabled = 1;
+    if (n->kind == N_SEQ)
+        return fail_kind(n, "early_stopping", "a patience or a map {patience: N, ...}", c->err);
+    if (n->kind == N_SCALAR) {
+        if (is_null(n))
+            return 0; /* `early_stopping:` alone: every setting at its default */
+        static const nn_hparam onoff = {"early_stopping", NN_HP_BOOL, offsetof(nn_early_spec,
+                                                                            enabled)};
+        nn_err ignored;
+        if (!(n->text[0] >= '0' && n->text[0] <= '9') && n->text[0] != '-' &&
+            nn_hparam_parse(&onoff, e, NULL, n->text, n->pos, &ignored) == 0)
+            return 0; /* true/false, on/off, yes/no: defaults, or no early stopping */
+        return nn_hparam_parse(nn_hparam_main(nn_early_hparams), e, "early_stopping", n->text,
+                               n->pos, c->err);
+    }
+    for (int i = 0; i + 1 < n->nkid; i += 2) {
+        const node *k = n->kid[i], *v = n->kid[i + 1];
+        const nn_hparam *h = nn_hparam_find(nn_early_hparams, k->text);
+        if (!h) {
+            nn_hparam_list_keys(nn_early_hparams, keys, sizeof keys);
+            return nn_fail_at(c->err, k->pos, "unknown key '%s' for early_stopping (expected "
+                                              "one of: %s)",
+                              shown(k->text, buf, sizeof buf), keys);
+        }
+        if (need_scalar(v, h->key, c->err) < 0 ||
+            nn_hparam_parse(h, e, "early_stopping", v->text, v->pos, c->err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Reads `text` in full as a decimal number into *v; 0 when it is not one. */
 static int full_number(const char *text, double *v)
 {
@@ -971,6 +1076,18 @@ static int conv_data(conv *c, const node *n)
         } else if (strcmp(key, "test") == 0) {
             d->test_pos = v->pos;
             if (take_path(c, v, "data: test", &d->test) < 0)
+                return -1;
+        } else if (strcmp(key, "train_labels") == 0) {
+            d->train_labels_pos = v->pos;
+            if (take_path(c, v, "data: train_labels", &d->train_labels) < 0)
+                return -1;
+        } else if (strcmp(key, "test_labels") == 0) {
+            d->test_labels_pos = v->pos;
+            if (take_path(c, v, "data: test_labels", &d->test_labels) < 0)
+                return -1;
+        } else if (strcmp(key, "validation_labels") == 0) {
+            d->validation_labels_pos = v->pos;
+            if (take_path(c, v, "data: validation_labels", &d->validation_labels) < 0)
                 return -1;
         } else if (strcmp(key, "target") == 0) {
             int idx;
@@ -1225,6 +1342,10 @@ static int convert(conv *c, node *root)
             rc = conv_loss(c, v);
         } else if (strcmp(key, "optimizer") == 0) {
             optim = v;
+        } else if (strcmp(key, "lr_schedule") == 0) {
+            rc = conv_schedule(c, v);
+        } else if (strcmp(key, "early_stopping") == 0) {
+            rc = conv_early(c, v);
         } else if (strcmp(key, "validation") == 0) {
             rc = conv_validation(c, v);
         } else if (strcmp(key, "data") == 0) {
@@ -1248,10 +1369,34 @@ static int convert(conv *c, node *root)
     node sgd = {.kind = N_SCALAR, .pos = root->pos, .text = (char *)"sgd"};
     if (conv_optim(c, optim ? optim : &sgd) < 0)
         return -1;
+    node constant = {.kind = N_SCALAR, .pos = root->pos, .text = (char *)"constant"};
+    if (!s->schedule && conv_schedule(c, &constant) < 0)
+        return -1;
     return conv_layers(c, layers);
 }
 
 /* ---- entry points ------------------------------------------------------------------------- */
+
+/* A copy of an override's label for messages, with control bytes written as \xNN, so a key or
+ * value that spans lines (or holds a terminal escape) still gives a one-line message. */
+static char *label_copy(const char *s, nn_err *err)
+{
+    size_t n = 1;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+    char *out = nn_alloc(n, 1, err);
+    if (!out)
+        return NULL;
+    char *w = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            w += snprintf(w, 5, "\\x%02x", *p);
+        else
+            *w++ = (char)*p;
+    }
+    *w = '\0';
+    return out;
+}
 
 /* The parse behind both entry points. spec->file becomes `name`; positions in the file carry
  * `shown_name` (which must live as long as the spec: spec->file itself, or a literal). */
@@ -1281,13 +1426,15 @@ static int parse(const char *text, size_t len, const char *name, int stdin_name,
         spec->norigins = nov;
         for (int i = 0; i < nov; i++) {
             if (ov[i].origin) {
-                spec->origins[i] = nn_strdup(ov[i].origin, err);
+                spec->origins[i] = label_copy(ov[i].origin, err);
             } else {
                 const char *k = ov[i].key ? ov[i].key : "", *v = ov[i].value ? ov[i].value : "";
                 size_t n = strlen(k) + strlen(v) + 5;
-                spec->origins[i] = nn_alloc(n, 1, err);
-                if (spec->origins[i])
-                    snprintf(spec->origins[i], n, "-s %s=%s", k, v);
+                char *raw = nn_alloc(n, 1, err);
+                if (raw)
+                    snprintf(raw, n, "-s %s=%s", k, v);
+                spec->origins[i] = raw ? label_copy(raw, err) : NULL;
+                nn_free(raw);
             }
             if (!spec->origins[i])
                 goto fail;
@@ -1404,9 +1551,13 @@ void nn_config_destroy(nn_spec *spec)
         nn_free(spec->layers ? spec->layers[i].hp : NULL);
     nn_free(spec->layers);
     nn_free(spec->optim_hp);
+    nn_free(spec->schedule_hp);
     nn_free(spec->data.train);
     nn_free(spec->data.test);
     nn_free(spec->data.validation_file);
+    nn_free(spec->data.train_labels);
+    nn_free(spec->data.test_labels);
+    nn_free(spec->data.validation_labels);
     nn_free(spec->data.target);
     for (int i = 0; i < spec->data.ninputs; i++)
         nn_free(spec->data.inputs ? spec->data.inputs[i] : NULL);
@@ -1528,7 +1679,8 @@ static void put_column(out *o, const char *s)
     const char *p = s;
     while (*p >= '0' && *p <= '9')
         p++;
-    if (*s && !*p && p - s <= 9)
+    /* Only an index as the parser writes it goes out bare ("0555" would come back as 555). */
+    if (*s && !*p && p - s <= 9 && (s[0] != '0' || !s[1]))
         put_str(o, s);
     else
         put_quoted(o, s);
@@ -1590,6 +1742,18 @@ int nn_config_emit(const nn_spec *spec, char **text, nn_err *err)
         nn_hparam_format(h, &spec->run, val, sizeof val);
         putf(&o, "%s: %s\n", h->key, val);
     }
+    if (spec->schedule && spec->schedule_hp) {
+        int first = 0;
+        putf(&o, "lr_schedule: {type: %s", spec->schedule->type);
+        put_hparams(&o, spec->schedule->hparams, spec->schedule_hp, &first);
+        put_str(&o, "}\n");
+    }
+    if (spec->early.enabled) {
+        int first = 1;
+        put_str(&o, "early_stopping: {");
+        put_hparams(&o, nn_early_hparams, &spec->early, &first);
+        put_str(&o, "}\n");
+    }
     const nn_data_spec *d = &spec->data;
     if (d->validation_file) {
         put_str(&o, "validation: ");
@@ -1611,6 +1775,15 @@ int nn_config_emit(const nn_spec *spec, char **text, nn_err *err)
         put_str(&o, "  test: ");
         put_quoted(&o, d->test);
         put_str(&o, "\n");
+    }
+    const char *const label_keys[] = {"train_labels", "test_labels", "validation_labels"};
+    const char *const label_paths[] = {d->train_labels, d->test_labels, d->validation_labels};
+    for (int i = 0; i < 3; i++) {
+        if (label_paths[i]) {
+            putf(&o, "  %s: ", label_keys[i]);
+            put_quoted(&o, label_paths[i]);
+            put_str(&o, "\n");
+        }
     }
     if (d->target) {
         put_str(&o, "  target: ");

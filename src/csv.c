@@ -7,7 +7,9 @@
  * The accepted text:
  *   - Lines end in LF or CRLF; the last line may lack its newline. A UTF-8 byte order mark at
  *     the start of the file is skipped. A line longer than MAX_LINE bytes is refused, so one
- *     endless line cannot exhaust memory. A NUL byte anywhere is refused (a binary file).
+ *     endless line cannot exhaust memory, and so is a line of more than MAX_FIELDS fields
+ *     (a line of commas would otherwise cost 16 bytes of field table, and a header line a
+ *     string, per byte). A NUL byte anywhere is refused (a binary file).
  *   - Blank lines and lines whose first non-blank character is '#' are skipped, but they count
  *     for line numbers: every message gives the 1-based physical line and, for a field, the
  *     1-based byte column where the field's text starts.
@@ -47,6 +49,7 @@ enum {
     SHOW_MAX = 40,        /* bytes of a bad field quoted in a message */
     LIST_MAX = 300,       /* bytes of column names listed in a message */
     ROW_BYTES0 = 1 << 16, /* first allocation of row storage, in bytes */
+    MAX_FIELDS = 1 << 20, /* the most fields a line may have */
 };
 #define MAX_LINE ((size_t)64 << 20) /* the longest physical line accepted, in bytes */
 
@@ -238,6 +241,9 @@ static int skippable(const char *s)
 
 static int push_field(reader *rd, char *s, int col, nn_err *err)
 {
+    if (rd->nf == MAX_FIELDS)
+        return nn_fail_at(err, at(rd, col), "more than %d fields on one line (expected at "
+                                            "most %d columns)", MAX_FIELDS, MAX_FIELDS);
     if (rd->nf == rd->f_cap) {
         size_t cap = rd->f_cap ? rd->f_cap * 2 : 64;
         field *f = nn_realloc(rd->f, cap, sizeof *f, err);

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
-#include "csv.h"
+#include "dataload.h"
 #include "model.h"
 #include "preprocess.h"
 #include "report.h"
@@ -19,10 +19,12 @@
 
 static const char usage[] =
     "usage: nnpredict WEIGHTS.nnw [INPUT...] [options]\n"
-    "Predict with a trained network. INPUT is a CSV file (default: standard input).\n"
+    "Predict with a trained network. INPUT is a CSV, IDX or npy file, plain or gzipped\n"
+    "(default: CSV on standard input).\n"
     "\n"
     "      --proba               print the probability of every class\n"
     "      --eval                inputs are labelled: print loss, accuracy, confusion matrix\n"
+    "      --labels FILE         labels (IDX or npy) of an IDX or npy INPUT, for --eval\n"
     "      --info                print the architecture and training metadata, then exit\n"
     "  -b, --batch-size N        rows per forward pass (default 256)\n"
     "  -j, --threads N           threads for BLAS and loops (default: all cores)\n"
@@ -31,12 +33,13 @@ static const char usage[] =
     "\n"
     "See nnpredict(1) and nnmodel(5).\n";
 
-enum { OPT_PROBA = 256, OPT_EVAL, OPT_INFO, OPT_VERSION };
+enum { OPT_PROBA = 256, OPT_EVAL, OPT_INFO, OPT_VERSION, OPT_LABELS };
 
 static const struct option longopts[] = {
     {"proba", no_argument, NULL, OPT_PROBA},
     {"eval", no_argument, NULL, OPT_EVAL},
     {"info", no_argument, NULL, OPT_INFO},
+    {"labels", required_argument, NULL, OPT_LABELS},
     {"batch-size", required_argument, NULL, 'b'},
     {"threads", required_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
@@ -48,6 +51,7 @@ typedef struct options {
     const char *weights;
     char **inputs;
     int ninputs;
+    const char *labels;   /* --labels FILE, or NULL */
     int proba, eval, info;
     int batch, threads;
 } options;
@@ -57,6 +61,8 @@ typedef struct predictor {
     nn_spec spec;
     nn_model *model;
     float *out;           /* (batch, width) */
+    float *xb;            /* (batch, inputs): one batch of preprocessed inputs */
+    size_t *rows;         /* (batch) row indices of that batch */
     char *conf_name;      /* "WEIGHTS (embedded config)" */
 } predictor;
 
@@ -81,6 +87,7 @@ static int parse_options(int argc, char **argv, options *o)
         case OPT_PROBA: o->proba = 1; break;
         case OPT_EVAL: o->eval = 1; break;
         case OPT_INFO: o->info = 1; break;
+        case OPT_LABELS: o->labels = optarg; break;
         case 'b':
         case 'j':
             if (nn_cli_int(c == 'b' ? "--batch-size" : "--threads", optarg, 1,
@@ -103,6 +110,9 @@ static int parse_options(int argc, char **argv, options *o)
     o->weights = argv[optind];
     o->inputs = argv + optind + 1;
     o->ninputs = argc - optind - 1;
+    if (o->labels && (!o->eval || o->ninputs != 1))
+        return fail_usage(o->eval ? "--labels goes with exactly one INPUT file"
+                                  : "--labels goes with --eval", NULL);
     return -1;
 }
 
@@ -128,14 +138,17 @@ static int load_predictor(predictor *p, const options *o, nn_err *err)
                        p->w.prep.n, nn_model_input_size(p->model));
     p->out = nn_alloc((size_t)o->batch, (size_t)nn_model_out_width(p->model) * sizeof(float),
                       err);
-    return p->out ? 0 : -1;
+    p->xb = nn_alloc((size_t)o->batch, (size_t)nn_model_input_size(p->model) * sizeof(float),
+                     err);
+    p->rows = nn_alloc((size_t)o->batch, sizeof(size_t), err);
+    return p->out && p->xb && p->rows ? 0 : -1;
 }
 
 static void print_info(const predictor *p, const options *o)
 {
     printf("weights: %s\n", o->weights);
     nn_report_summary(stdout, p->model);
-    printf("loss: %s\n", p->spec.loss->type);
+    printf("loss function: %s\n", p->spec.loss->type); /* "loss:" is the last loss */
     printf("optimizer: %s\n", p->spec.optim->type);
     printf("preprocessing: scale %.9g, normalize %s\n", p->w.prep.scale,
            nn_norm_names[p->w.prep.kind]);
@@ -171,7 +184,10 @@ static void predict(predictor *p, const options *o, const nn_dataset *ds)
     for (size_t start = 0; start < ds->n; start += (size_t)o->batch) {
         size_t left = ds->n - start;
         int b = left < (size_t)o->batch ? (int)left : o->batch;
-        nn_model_predict(p->model, ds->x + start * (size_t)ds->nx, b, p->out);
+        for (int i = 0; i < b; i++)
+            p->rows[i] = start + (size_t)i;
+        nn_dataset_gather(ds, p->rows, b, p->xb, NULL);
+        nn_model_predict(p->model, p->xb, b, p->out);
         for (int i = 0; i < b; i++)
             print_row(loss, p->out + (size_t)i * (size_t)width, width, o->proba);
     }
@@ -211,17 +227,18 @@ static int evaluate(predictor *p, const nn_dataset *ds, nn_err *err)
     return 0;
 }
 
-/* Reads one input file ("-" for stdin), preprocesses it and predicts or evaluates. */
+/* Reads one input file ("-" for stdin; CSV, IDX or npy), attaches the preprocessing and
+ * predicts or evaluates. */
 static int run_input(predictor *p, const options *o, const char *path, nn_err *err)
 {
-    nn_csv_opts co = nn_csv_opts_from_spec(&p->spec.data,
-                                           o->eval ? NN_TARGET_REQUIRED : NN_TARGET_OPTIONAL,
-                                           nn_model_input_size(p->model));
+    nn_data_opts d = nn_data_opts_from_spec(&p->spec,
+                                            o->eval ? NN_TARGET_REQUIRED : NN_TARGET_OPTIONAL,
+                                            nn_model_input_size(p->model), "--labels");
     nn_dataset ds;
     memset(&ds, 0, sizeof ds);
-    if (nn_csv_read(path, &co, &ds, err) < 0)
+    if (nn_data_read(path, o->labels, &d, &ds, err) < 0)
         return -1;
-    nn_prep_apply(&p->w.prep, &ds);
+    nn_prep_attach(&p->w.prep, &ds);
     int rc = 0;
     if (o->eval)
         rc = evaluate(p, &ds, err);
@@ -266,6 +283,8 @@ int main(int argc, char **argv)
         code = NN_EXIT_FAILURE;
     }
     nn_free(p.out);
+    nn_free(p.xb);
+    nn_free(p.rows);
     nn_free(p.conf_name);
     nn_model_free(p.model);
     nn_config_destroy(&p.spec);

@@ -11,10 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "config.h"
-#include "csv.h"
+#include "dataload.h"
 #include "model.h"
+#include "plot.h"
 #include "preprocess.h"
 #include "report.h"
 #include "train.h"
@@ -33,6 +35,10 @@ static const char usage[] =
     "  -j, --threads N           threads for BLAS and loops (default: all cores)\n"
     "  -s, --set KEY=VALUE       override a model file key (dotted path; repeatable)\n"
     "      --log-format FMT      per-epoch lines as text (default) or json\n"
+    "      --history FILE.csv    write the per-epoch figures as CSV\n"
+    "      --plot FILE.png|.svg  draw loss and accuracy against epochs (needs gnuplot)\n"
+    "      --checkpoint-every N  write the weights file every N epochs\n"
+    "      --resume FILE.nnw     continue the run saved in FILE.nnw\n"
     "      --summary             print the layer table and exit\n"
     "      --dry-run             check the model file and data, then exit\n"
     "  -q, --quiet               print nothing but errors\n"
@@ -41,7 +47,8 @@ static const char usage[] =
     "\n"
     "See nntrain(1) and nnmodel(5).\n";
 
-enum { OPT_SEED = 256, OPT_LOG_FORMAT, OPT_SUMMARY, OPT_DRY_RUN, OPT_VERSION };
+enum { OPT_SEED = 256, OPT_LOG_FORMAT, OPT_SUMMARY, OPT_DRY_RUN, OPT_VERSION, OPT_HISTORY,
+       OPT_PLOT, OPT_CHECKPOINT, OPT_RESUME };
 
 static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
@@ -52,6 +59,10 @@ static const struct option longopts[] = {
     {"threads", required_argument, NULL, 'j'},
     {"set", required_argument, NULL, 's'},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"history", required_argument, NULL, OPT_HISTORY},
+    {"plot", required_argument, NULL, OPT_PLOT},
+    {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"summary", no_argument, NULL, OPT_SUMMARY},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"quiet", no_argument, NULL, 'q'},
@@ -69,6 +80,10 @@ typedef struct options {
     int threads;
     int quiet, summary, dry_run;
     nn_log_format log_format;
+    const char *history;    /* --history FILE.csv, or NULL */
+    const char *plot;       /* --plot FILE.png|FILE.svg, or NULL */
+    const char *resume;     /* --resume FILE.nnw, or NULL */
+    int checkpoint_every;   /* epochs between checkpoints; 0: none */
 } options;
 
 /* Everything one run holds, so one function can release it on every path. */
@@ -80,6 +95,8 @@ typedef struct run {
     nn_prep prep;
     nn_trainer *trainer;
     char *output;        /* the weights path actually used (owned) */
+    nn_rng shuffle;      /* shuffles the rows and drives dropout; saved in checkpoints */
+    nn_history history;  /* every epoch, for --history and --plot */
 } run;
 
 static int fail_usage(const char *msg, const char *arg)
@@ -166,6 +183,14 @@ static int parse_options(int argc, char **argv, options *o)
             o->log_format = (nn_log_format)f;
             break;
         }
+        case OPT_HISTORY: o->history = optarg; break;
+        case OPT_PLOT: o->plot = optarg; break;
+        case OPT_RESUME: o->resume = optarg; break;
+        case OPT_CHECKPOINT:
+            rc = nn_cli_int("--checkpoint-every", optarg, 1, INT_MAX, &n, &err);
+            if (rc == 0)
+                o->checkpoint_every = (int)n;
+            break;
         case OPT_SUMMARY: o->summary = 1; break;
         case OPT_DRY_RUN: o->dry_run = 1; break;
         case 'q': o->quiet = 1; break;
@@ -188,14 +213,16 @@ static int parse_options(int argc, char **argv, options *o)
 
 /* ---- data -------------------------------------------------------------------------------- */
 
-static int load_csv(const nn_spec *spec, const char *path, int nx, nn_dataset *ds, nn_err *err)
+/* Reads one set (CSV, IDX or npy; labels: its labels file or NULL). */
+static int load_set(const nn_spec *spec, const char *path, const char *labels,
+                    const char *labels_key, int nx, nn_dataset *ds, nn_err *err)
 {
-    nn_csv_opts co = nn_csv_opts_from_spec(&spec->data, NN_TARGET_REQUIRED, nx);
-    return nn_csv_read(path, &co, ds, err);
+    nn_data_opts o = nn_data_opts_from_spec(spec, NN_TARGET_REQUIRED, nx, labels_key);
+    return nn_data_read(path, labels, &o, ds, err);
 }
 
 /* Loads train, validation and test sets as the spec says, checks their targets against the
- * model, fits preprocessing on train and applies it to all three. */
+ * model, fits preprocessing on train and attaches it to all three (applied batch by batch). */
 static int load_data(run *r, nn_err *err)
 {
     const nn_spec *spec = &r->spec;
@@ -203,11 +230,15 @@ static int load_data(run *r, nn_err *err)
     int nx = nn_model_input_size(r->model);
     if (!d->train)
         return nn_fail_at(err, (nn_pos){spec->file, 0, 0},
-                          "no training data (expected data.train: a CSV file)");
-    if (load_csv(spec, d->train, nx, &r->train, err) < 0)
+                          "no training data (expected data.train: a CSV, IDX or npy file)");
+    if (d->validation_labels && !d->validation_file)
+        return nn_fail_at(err, d->validation_labels_pos, "data: validation_labels needs "
+                          "validation: PATH (the inputs those labels belong to)");
+    if (load_set(spec, d->train, d->train_labels, "data.train_labels", nx, &r->train, err) < 0)
         return -1;
     if (d->validation_file) {
-        if (load_csv(spec, d->validation_file, nx, &r->val, err) < 0)
+        if (load_set(spec, d->validation_file, d->validation_labels, "data.validation_labels",
+                     nx, &r->val, err) < 0)
             return -1;
     } else if (d->validation > 0) {
         nn_rng split;
@@ -219,7 +250,8 @@ static int load_data(run *r, nn_err *err)
         if (rc < 0)
             return -1;
     }
-    if (d->test && load_csv(spec, d->test, nx, &r->test, err) < 0)
+    if (d->test && load_set(spec, d->test, d->test_labels, "data.test_labels", nx, &r->test,
+                            err) < 0)
         return -1;
     const nn_dataset *sets[] = {&r->train, &r->val, &r->test};
     for (int i = 0; i < 3; i++)
@@ -229,7 +261,7 @@ static int load_data(run *r, nn_err *err)
         return -1;
     for (int i = 0; i < 3; i++)
         if (sets[i]->n)
-            nn_prep_apply(&r->prep, (nn_dataset *)sets[i]);
+            nn_prep_attach(&r->prep, (nn_dataset *)sets[i]);
     return 0;
 }
 
@@ -264,8 +296,9 @@ static int same_file(const char *a, const char *b)
 static int check_output(const run *r, nn_err *err)
 {
     const char *inputs[] = {r->opt.model, r->spec.data.train, r->spec.data.test,
-                            r->spec.data.validation_file};
-    for (int i = 0; i < 4; i++)
+                            r->spec.data.validation_file, r->spec.data.train_labels,
+                            r->spec.data.test_labels, r->spec.data.validation_labels};
+    for (int i = 0; i < (int)(sizeof inputs / sizeof *inputs); i++)
         if (same_file(r->output, inputs[i]))
             return nn_fail(err, "%s: the weights file would overwrite the input file %s "
                            "(expected another -o path)", r->output, inputs[i]);
@@ -295,6 +328,24 @@ static int add_meta(nn_meta_entry *meta, int *n, char (*buf)[64], const char *ke
     return 0;
 }
 
+/* The early stopping metadata (best_epoch, best_<monitor>, stopped_epoch) and the training
+ * state for the OPTM section. */
+static void add_train_meta(run *r, nn_meta_entry *meta, int *nmeta, char (*buf)[64],
+                           nn_train_state *state)
+{
+    static const char *const best_keys[] = {"best_val_loss", "best_val_acc", "best_loss"};
+    double best;
+    int stopped;
+    int best_epoch = nn_trainer_best(r->trainer, &best, &stopped);
+    if (best_epoch > 0) {
+        add_meta(meta, nmeta, buf, "best_epoch", "%.0f", best_epoch);
+        add_meta(meta, nmeta, buf, best_keys[r->spec.early.monitor], "%.9g", best);
+        if (stopped)
+            add_meta(meta, nmeta, buf, "stopped_epoch", "%.0f", stopped);
+    }
+    nn_trainer_state(r->trainer, &r->shuffle, state);
+}
+
 static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, nn_err *err)
 {
     char *conf = NULL;
@@ -310,6 +361,7 @@ static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, n
     int nmeta = 0;
     add_meta(meta, &nmeta, buf, "epochs_done", "%.0f", epochs_done);
     add_meta(meta, &nmeta, buf, "seed", "%.0f", r->spec.run.seed);
+    add_meta(meta, &nmeta, buf, "threads", "%.0f", r->opt.threads);
     add_meta(meta, &nmeta, buf, "train_rows", "%.0f", (double)r->train.n);
     if (last && epochs_done > 0) {
         add_meta(meta, &nmeta, buf, "loss", "%.9g", last->train.loss);
@@ -321,11 +373,14 @@ static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, n
                 add_meta(meta, &nmeta, buf, "val_acc", "%.6g", last->val.acc);
         }
     }
+    nn_train_state state;
+    if (r->trainer)
+        add_train_meta(r, meta, &nmeta, buf, &state);
     meta[nmeta].key = "nntrain_version";
     meta[nmeta++].value = NN_VERSION;
     nn_weights w = {
         .conf = conf, .tensors = tensors, .ntensors = ntensors, .prep = r->prep,
-        .meta = meta, .nmeta = nmeta,
+        .meta = meta, .nmeta = nmeta, .state = r->trainer ? &state : NULL,
     };
     int rc = nn_weights_write(r->output, &w, err);
     nn_free(conf);
@@ -337,15 +392,123 @@ static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, n
 
 typedef struct epoch_ctx {
     const options *opt;
+    run *r;
     nn_epoch_report last;
+    int have_last;        /* an epoch completed in this process */
+    nn_progress *bar;     /* the progress bar, when stderr is a terminal; else NULL */
+    int history_failed;   /* out of memory recording the history */
 } epoch_ctx;
 
 static void on_epoch(const nn_epoch_report *rep, void *ctx)
 {
     epoch_ctx *c = ctx;
     c->last = *rep;
+    c->have_last = 1;
+    if (c->bar)
+        nn_progress_clear(c->bar);
+    nn_err err;
+    if ((c->opt->history || c->opt->plot) && nn_history_add(&c->r->history, rep, &err) < 0)
+        c->history_failed = 1;
     if (!c->opt->quiet)
         nn_report_epoch(stdout, c->opt->log_format, rep);
+}
+
+static void on_batch(const nn_batch_report *b, void *ctx)
+{
+    nn_progress_update(((epoch_ctx *)ctx)->bar, b);
+}
+
+/* --checkpoint-every: the weights file (with the training state) and the history, every N
+ * epochs. */
+static int on_epoch_end(nn_trainer *t, const nn_epoch_report *rep, void *ctx, nn_err *err)
+{
+    (void)t;
+    epoch_ctx *c = ctx;
+    int every = c->opt->checkpoint_every;
+    if (every <= 0 || rep->epoch % every != 0)
+        return 0;
+    if (write_weights(c->r, rep->epoch, rep, err) < 0)
+        return -1;
+    if (c->opt->history && nn_history_write(&c->r->history, c->opt->history, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* 0 when the directory of path exists, else -1 naming the option that gave the path. */
+static int check_dir(const char *opt, const char *path, nn_err *err)
+{
+    char *copy = nn_strdup(path, err);
+    if (!copy)
+        return -1;
+    struct stat st;
+    const char *dir = dirname(copy);
+    int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!ok)
+        nn_fail(err, "%s %s: cannot write there: directory %s does not exist", opt, path, dir);
+    nn_free(copy);
+    return ok ? 0 : -1;
+}
+
+/* Checks made before any time is spent training: --history and --plot can be written, and
+ * early stopping has the data its monitor needs. */
+static int check_training(const run *r, nn_err *err)
+{
+    const nn_early_spec *e = &r->spec.early;
+    if (r->opt.history && check_dir("--history", r->opt.history, err) < 0)
+        return -1;
+    if (r->opt.plot && (nn_plot_check(r->opt.plot, err) < 0 ||
+                        check_dir("--plot", r->opt.plot, err) < 0))
+        return -1;
+    if (e->enabled && nn_early_needs_val(e) && r->val.n == 0)
+        return nn_fail_at(err, r->spec.early_pos, "early_stopping: monitor %s needs validation "
+                          "data (expected validation: FRACTION or PATH, or monitor: loss)",
+                          nn_monitor_names[e->monitor]);
+    if (e->enabled && e->monitor == NN_MONITOR_VAL_ACC && r->spec.loss->task ==
+        NN_TASK_REGRESSION)
+        return nn_fail_at(err, r->spec.early_pos, "early_stopping: monitor val_acc needs a "
+                          "classification loss (expected monitor: val_loss or loss)");
+    return 0;
+}
+
+/* --resume: the weights and training state of the checkpoint, and the rows of the history
+ * file for the epochs it has done. */
+static int resume(run *r, nn_err *err)
+{
+    const options *o = &r->opt;
+    if (nn_checkpoint_resume(o->resume, &r->spec, &r->prep, r->model, r->trainer, &r->shuffle,
+                             err) < 0)
+        return -1;
+    if (o->history &&
+        nn_history_read(&r->history, o->history, nn_trainer_epochs_done(r->trainer), err) < 0)
+        return -1;
+    return 0;
+}
+
+/* After training: the history file and the picture. */
+static int write_outputs(run *r, const epoch_ctx *ctx, nn_err *err)
+{
+    const options *o = &r->opt;
+    if (ctx->history_failed)
+        return nn_fail(err, "out of memory recording the history of the epochs");
+    if (o->history && nn_history_write(&r->history, o->history, err) < 0)
+        return -1;
+    if (o->plot && r->history.n > 0 && nn_plot_write(o->plot, &r->history, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* On stderr, unless -q: why the run ended before its last epoch. */
+static void report_early_stop(const run *r)
+{
+    double best;
+    int stopped;
+    int best_epoch = nn_trainer_best(r->trainer, &best, &stopped);
+    if (!stopped || r->opt.quiet)
+        return;
+    fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d epochs; "
+            "keeping the weights of epoch %d (%s=%.6g)\n", stopped,
+            nn_monitor_names[r->spec.early.monitor], r->spec.early.patience, best_epoch,
+            nn_monitor_names[r->spec.early.monitor], best);
 }
 
 static void free_run(run *r)
@@ -358,6 +521,7 @@ static void free_run(run *r)
     nn_model_free(r->model);
     nn_config_destroy(&r->spec);
     nn_free(r->output);
+    nn_history_destroy(&r->history);
     free_options(&r->opt);
 }
 
@@ -378,7 +542,7 @@ static int train_main(run *r, nn_err *err)
     r->output = o->output ? nn_strdup(o->output, err) : default_output(o->model, err);
     if (!r->output)
         return NN_EXIT_FAILURE;
-    if (check_output(r, err) < 0 || load_data(r, err) < 0)
+    if (check_output(r, err) < 0 || load_data(r, err) < 0 || check_training(r, err) < 0)
         return NN_EXIT_USAGE;
     if (o->dry_run) {
         if (!o->quiet)
@@ -388,27 +552,42 @@ static int train_main(run *r, nn_err *err)
         return NN_EXIT_OK;
     }
 
-    nn_rng init, shuffle;
+    nn_rng init;
     nn_rng_seed(&init, (uint64_t)r->spec.run.seed);
-    nn_rng_seed(&shuffle, (uint64_t)r->spec.run.seed ^ 0x7368756666ULL); /* "shuff" */
+    nn_rng_seed(&r->shuffle, (uint64_t)r->spec.run.seed ^ 0x7368756666ULL); /* "shuff" */
     nn_model_init_params(r->model, &init);
     r->trainer = nn_trainer_new(r->model, &r->spec, &r->train, err);
     if (!r->trainer)
         return NN_EXIT_FAILURE;
+    if (o->resume && resume(r, err) < 0)
+        return NN_EXIT_USAGE;
 
     volatile sig_atomic_t *stop = nn_cli_stop_flag();
-    epoch_ctx ctx = {.opt = o};
+    nn_progress bar;
+    nn_progress_init(&bar, stderr);
+    int show_bar = !o->quiet && isatty(STDERR_FILENO);
+    epoch_ctx ctx = {.opt = o, .r = r, .bar = show_bar ? &bar : NULL};
+    nn_train_hooks hooks = {show_bar ? on_batch : NULL, on_epoch_end, &ctx};
+    nn_trainer_set_hooks(r->trainer, &hooks);
     int done = 0;
-    int rc = nn_train(r->trainer, &r->train, r->val.n ? &r->val : NULL, &shuffle, on_epoch,
+    int rc = nn_train(r->trainer, &r->train, r->val.n ? &r->val : NULL, &r->shuffle, on_epoch,
                       &ctx, stop, &done, err);
-    if (rc < 0)
+    if (show_bar)
+        nn_progress_clear(&bar);
+    if (rc < 0) {
+        nn_err ignored; /* the history up to the last good epoch is still worth having */
+        if (o->history && !ctx.history_failed)
+            (void)nn_history_write(&r->history, o->history, &ignored);
         return NN_EXIT_FAILURE; /* NaN: the last good weights file stays as it was */
+    }
+    report_early_stop(r);
     if (rc == 0 && r->test.n) {
         nn_metrics m = nn_trainer_evaluate(r->trainer, &r->test, NULL);
         if (!o->quiet)
             nn_report_test(stdout, o->log_format, &m);
     }
-    if (write_weights(r, done, done ? &ctx.last : NULL, err) < 0)
+    if (write_weights(r, done, ctx.have_last ? &ctx.last : NULL, err) < 0 ||
+        write_outputs(r, &ctx, err) < 0)
         return NN_EXIT_FAILURE;
     if (rc == 1) {
         fprintf(stderr, "nntrain: stopped by signal after %d epochs; weights written to %s\n",

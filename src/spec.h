@@ -9,10 +9,12 @@
 
 #include <stdint.h>
 
+#include "early.h"
 #include "err.h"
 #include "layer.h"
 #include "loss.h"
 #include "optim.h"
+#include "schedule.h"
 
 typedef struct nn_layer_spec {
     const nn_layer_ops *ops;
@@ -34,6 +36,10 @@ typedef struct nn_data_spec {
     char *validation_file;    /* `validation: PATH`, or NULL */
     double validation;        /* `validation: FRACTION` of train held out, 0 = none */
     nn_pos train_pos, test_pos, validation_pos;
+    /* Labels of IDX or npy inputs, which keep them in a file of their own (NULL when absent;
+     * CSV files carry their target column instead). */
+    char *train_labels, *test_labels, *validation_labels;
+    nn_pos train_labels_pos, test_labels_pos, validation_labels_pos;
     char *target;             /* target column by name, or NULL */
     int target_index;         /* 0-based column when target is NULL; -1 = last */
     char **inputs;            /* input columns (names, or decimal indices as text) */
@@ -51,6 +57,8 @@ typedef struct nn_run_spec {
     int seed;
     int shuffle;              /* bool */
     int init;                 /* nn_init: the default of layers that take `init` */
+    double weight_decay;      /* L2 (or decoupled, for adamw) weight decay; 0 = none */
+    double clip_norm;         /* clip the global gradient norm to this; 0 = no clipping */
 } nn_run_spec;
 
 typedef struct nn_spec {
@@ -63,6 +71,10 @@ typedef struct nn_spec {
     nn_pos loss_pos;
     const nn_optim_ops *optim;
     void *optim_hp;           /* optim->hp_size bytes, or NULL */
+    const nn_schedule_ops *schedule; /* lr_schedule: never NULL once parsed (constant) */
+    void *schedule_hp;        /* an nn_schedule_hp of schedule->hp_size bytes, owned */
+    nn_early_spec early;      /* early_stopping; early.enabled 0 when absent */
+    nn_pos early_pos;         /* the early_stopping item in the model file */
     nn_run_spec run;
     nn_data_spec data;
     /* Positions of items set by -s overrides name the override ("-s layers.0={dense: 4}")

@@ -30,7 +30,7 @@ check "model file from standard input" sh -c \
     "sed 's|\\.\\./data|$TOP/data|' '$TOP/models/xor.yaml' | '$NNTRAIN' - -e 2 -o stdin.nnw >/dev/null 2>&1 && test -s stdin.nnw"
 
 check "--info describes the model" "$NNPREDICT" xor.nnw --info
-for word in dense1 tanh2 "total parameters: 13" "epochs_done: 1000" "loss: mse"; do
+for word in dense1 tanh2 "total parameters: 13" "epochs_done: 1000" "loss function: mse"; do
     if grep -q "$word" "$WORK/.out"; then pass "--info shows '$word'"; else fail "--info shows '$word'" "$(cat "$WORK/.out")"; fi
 done
 check "--summary prints the layer table" "$NNTRAIN" "$TOP/models/xor.yaml" --summary

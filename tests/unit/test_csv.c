@@ -776,6 +776,39 @@ static void test_endless_line(void **state)
     assert_string_equal(err.msg, want);
 }
 
+/* A header line of 2^20 + 1 one-byte names is refused at its last field, before it costs a
+ * field slot and a string per byte; 2^20 fields are fine. */
+static void test_too_many_fields(void **state)
+{
+    (void)state;
+    size_t fields = (size_t)1 << 20, len = 0;
+    char *text = nn_alloc(2 * (fields + 1) + 16, 1, NULL);
+    assert_non_null(text);
+    for (size_t c = 0; c < fields; c++) {
+        text[len++] = 'a';
+        text[len++] = c + 1 < fields ? ',' : '\n';
+    }
+    nn_csv_opts o = opts();
+    o.header = NN_HEADER_YES;
+    o.target_mode = NN_TARGET_NONE;
+    nn_dataset ds;
+    nn_err err = {{0}};
+    const char *p = write_bytes("many.csv", text, len);
+    assert_int_equal(nn_csv_read(p, &o, &ds, &err), -1);
+    assert_non_null(strstr(err.msg, ": no data rows")); /* the header itself was accepted */
+
+    memcpy(text + len - 1, ",b\n", 3);
+    len += 2;
+    char want[256];
+    p = write_bytes("many.csv", text, len);
+    nn_free(text);
+    assert_int_equal(nn_csv_read(p, &o, &ds, &err), -1);
+    snprintf(want, sizeof want, "%s:1:%zu: more than 1048576 fields on one line (expected at "
+             "most 1048576 columns)", p, 2 * fields + 1);
+    assert_string_equal(err.msg, want);
+    assert_null(ds.x);
+}
+
 static void test_io_errors(void **state)
 {
     (void)state;
@@ -862,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_megabyte_line),
         cmocka_unit_test(test_wide_rows),
         cmocka_unit_test(test_endless_line),
+        cmocka_unit_test(test_too_many_fields),
         cmocka_unit_test(test_io_errors),
         cmocka_unit_test(test_bad_gzip),
     };
