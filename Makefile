@@ -3,6 +3,9 @@
 #   make            build nntrain and nnpredict
 #   make demo       install missing packages, build, train models/xor.yaml, predict with it
 #   make check      install missing packages, build, run every test (unit, CLI, sanitizers)
+#   make fuzz       build the libFuzzer targets with clang, run each FUZZ_SECONDS (default 60)
+#   make valgrind   train and predict under valgrind: no memory errors, no leaks
+#   make data       put Fashion-MNIST into data/fashion-mnist/ (Debian's dataset-fashion-mnist)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 
 PREFIX  ?= /usr/local
@@ -54,6 +57,11 @@ unit: $(UNIT_BIN)
 deps:
 	@sh tests/install-deps
 
+# Fashion-MNIST for models/fashion_*.yaml: copied from the installed package, or fetched with
+# apt-get download + dpkg -x (no root needed). Not part of make check.
+data:
+	@sh data/fetch-fashion-mnist
+
 demo: deps
 	$(MAKE) all
 	./nntrain models/xor.yaml -o xor.nnw
@@ -74,6 +82,33 @@ $(SAN_BINDIR)/%: $(BUILD)/src/%.o $(BUILD)/libnn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
+# libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c), built with clang into build/fuzz/
+# and run FUZZ_SECONDS each, FUZZ_JOBS at a time, from the seeds in tests/fuzz/corpus/NAME/.
+# Fails when a target finds a crash, a leak or a broken promise (see tests/fuzz/run).
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@sh tests/install-deps clang libclang-rt-14-dev libomp-dev
+	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 \
+	    CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+	    LDFLAGS='-fsanitize=fuzzer,address,undefined' fuzz-bins
+	sh tests/fuzz/run build/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS)
+fuzz-bins: $(FUZZ_BIN)
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libnn.a
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# nntrain and nnpredict under valgrind --leak-check=full: training, prediction and failing
+# runs must show no memory error and no leak (tests/valgrind/run).
+valgrind: all
+	@sh tests/install-deps valgrind
+	sh tests/valgrind/run
+
+# nntrain against PyTorch on SPEC section 7's workloads (not part of check: timings never
+# decide a test). BENCH_ARGS are passed on, e.g. BENCH_ARGS='--repeat 5 --accuracy'.
+bench:
+	sh tests/bench/run $(BENCH_ARGS)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
@@ -89,5 +124,5 @@ fmt:
 clean:
 	rm -rf $(BUILD) $(PROGS) *.nnw
 
-.PHONY: all unit deps demo check san-progs install lint-man fmt clean
+.PHONY: all unit deps data demo check san-progs fuzz fuzz-bins bench install lint-man fmt clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
