@@ -20,7 +20,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 VERSION  = 0.1.0
-OPT     ?= -O2
+OPT     ?= -O3
 CFLAGS  ?= $(OPT) -g
 WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Werror=vla
 CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DNN_VERSION='"$(VERSION)"' -Isrc $(PKG_CFLAGS)

@@ -26,10 +26,19 @@ int nn_cli_int(const char *opt, const char *text, long min, long max, long *out,
     return 0;
 }
 
+int nn_cli_exit_code(int code, const nn_err *err)
+{
+    if (code != NN_EXIT_OK && err && strstr(err->msg, "out of memory"))
+        return NN_EXIT_FAILURE;
+    return code;
+}
+
 void nn_cli_set_threads(int n)
 {
 #ifdef OPENBLAS_VERSION
-    openblas_set_num_threads(n);
+    /* OpenBLAS's own pool would fight OpenMP's for the same cores (each spins while the other
+     * works); nn_gemm splits products across OpenMP threads instead. */
+    openblas_set_num_threads(1);
 #endif
     omp_set_num_threads(n);
 }

@@ -20,8 +20,14 @@ enum {
  * "OPT: expected an integer in [min, max], got 'text'". */
 int nn_cli_int(const char *opt, const char *text, long min, long max, long *out, nn_err *err);
 
-/* Sets the threads OpenBLAS and OpenMP may use (n >= 1). One budget for both: OpenMP loops
- * and BLAS calls never run at the same time, so they do not oversubscribe the cores. */
+/* The exit code for a run that failed with code and message err: NN_EXIT_FAILURE when memory
+ * ran out (xalloc.c's "out of memory ...", wherever it was reported: a data set too large for
+ * the memory available is a runtime failure, not a bad file), else code unchanged. */
+int nn_cli_exit_code(int code, const nn_err *err);
+
+/* Sets the threads training and prediction may use (n >= 1): one pool, OpenMP's. OpenBLAS
+ * runs single-threaded inside it (nn_gemm splits large products across the pool), so BLAS
+ * threads and OpenMP threads never compete for the cores. */
 void nn_cli_set_threads(int n);
 
 /* Cores available to this process. */

@@ -5,9 +5,10 @@
  * padding words are window.c's: `valid` (no padding, the default), `same`, or a number of zero
  * rows and columns on every side.
  *
- * Convolution is lowered to matrix products over chunks of the batch (im2col, then one CBLAS
- * product per chunk; kernels.c), in the shared work area. The layer keeps no cache: backward
- * lowers x again, which costs less than storing and reloading the column matrices. */
+ * The arithmetic is kernels.c's nn_conv_forward and nn_conv_backward: the convolution lowered
+ * to matrix products (im2col), the batch split between threads, in the shared work area. The
+ * layer keeps no cache: backward lowers x again, which costs less than storing and reloading
+ * the column matrices. */
 #include <limits.h>
 #include <stddef.h>
 

@@ -276,6 +276,62 @@ static void test_im2col_col2im(void **state)
     }
 }
 
+/* The channels-last pair, the same way: row (b, oy, ox), window column (ki, kj, ci). */
+static void test_im2row_row2im(void **state)
+{
+    (void)state;
+    static const nn_conv_geom geoms[] = {
+        /* c, h, w, k, stride, pad_h, pad_w, oh, ow */
+        {2, 4, 4, 3, 1, 0, 0, 2, 2},   {3, 5, 3, 2, 2, 1, 0, 3, 2}, {4, 6, 7, 3, 2, 1, 1, 3, 4},
+        {2, 3, 3, 2, 1, 0, 0, 3, 3},   {2, 2, 2, 5, 1, 3, 3, 4, 4}, {5, 9, 9, 1, 3, 0, 0, 3, 3},
+        {32, 12, 12, 5, 1, 0, 0, 8, 8}, /* threaded */
+    };
+    nn_rng r;
+    nn_rng_seed(&r, 12);
+    for (size_t gi = 0; gi < sizeof geoms / sizeof *geoms; gi++) {
+        const nn_conv_geom *g = &geoms[gi];
+        int n = 3, k = g->k, c = g->c;
+        size_t nx = (size_t)n * c * g->h * g->w, kk = (size_t)k * k * c;
+        size_t ncol = (size_t)n * g->oh * g->ow * kk;
+        float *xt = falloc(nx), *col = falloc(ncol), *dc = falloc(ncol), *dxt = falloc(nx);
+        fill(&r, xt, nx);
+        fill(&r, dc, ncol);
+        for (size_t i = 0; i < ncol; i++)
+            col[i] = NAN;
+        nn_im2row(g, xt, n, col);
+        double lhs = 0, rhs = 0;
+        for (int b = 0; b < n; b++)
+            for (int oy = 0; oy < g->oh; oy++)
+                for (int ox = 0; ox < g->ow; ox++)
+                    for (int ki = 0; ki < k; ki++)
+                        for (int kj = 0; kj < k; kj++)
+                            for (int ci = 0; ci < c; ci++) {
+                                size_t row = ((size_t)b * g->oh + oy) * g->ow + ox;
+                                size_t at = row * kk + ((size_t)ki * k + kj) * c + ci;
+                                int iy = oy * g->stride + ki - g->pad_h;
+                                int ix = ox * g->stride + kj - g->pad_w;
+                                float want = iy < 0 || iy >= g->h || ix < 0 || ix >= g->w
+                                                 ? 0.0f
+                                                 : xt[(((size_t)b * g->h + iy) * g->w + ix) *
+                                                          c + ci];
+                                if (col[at] != want)
+                                    fail_msg("geometry %zu: col[%zu] = %g, expected %g", gi, at,
+                                             col[at], want);
+                                lhs += (double)col[at] * dc[at];
+                            }
+        for (size_t i = 0; i < nx; i++)
+            dxt[i] = NAN;
+        nn_row2im(g, dc, n, dxt);
+        for (size_t i = 0; i < nx; i++)
+            rhs += (double)xt[i] * dxt[i];
+        assert_near(rhs, lhs, 1e-4);
+        nn_free(xt);
+        nn_free(col);
+        nn_free(dc);
+        nn_free(dxt);
+    }
+}
+
 /* The batch-wide product's channel-major rows and the layers' sample-major tensors. */
 static void test_conv_rows(void **state)
 {
@@ -303,13 +359,60 @@ static void test_conv_rows(void **state)
     assert_memory_equal(t, back, sizeof t);
 }
 
+/* nn_gemm against a naive product for every transpose pair, on sizes large enough to be split
+ * across threads (m * n * k above its fork threshold), with leading dimensions wider than the
+ * matrices and beta = 1 so the blocks must also keep C's prior values. */
+static void test_gemm_split_matches_naive(void **state)
+{
+    (void)state;
+    nn_rng r;
+    nn_rng_seed(&r, 21);
+    const int m = 70, n = 91, k = 43, pad = 3;
+    for (int ta = 0; ta < 2; ta++) {
+        for (int tb = 0; tb < 2; tb++) {
+            int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+            float *A = falloc((size_t)(ta ? k : m) * (size_t)lda);
+            float *B = falloc((size_t)(tb ? n : k) * (size_t)ldb);
+            float *C = falloc((size_t)m * (size_t)ldc);
+            fill(&r, A, (size_t)(ta ? k : m) * (size_t)lda);
+            fill(&r, B, (size_t)(tb ? n : k) * (size_t)ldb);
+            fill(&r, C, (size_t)m * (size_t)ldc);
+            float *C0 = falloc((size_t)m * (size_t)ldc);
+            for (size_t i = 0; i < (size_t)m * (size_t)ldc; i++)
+                C0[i] = C[i];
+            nn_gemm(ta, tb, m, n, k, 0.5f, A, lda, B, ldb, 1.0f, C, ldc);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double want = C0[(size_t)i * (size_t)ldc + (size_t)j];
+                    for (int p = 0; p < k; p++) {
+                        double a = ta ? A[(size_t)p * (size_t)lda + (size_t)i]
+                                      : A[(size_t)i * (size_t)lda + (size_t)p];
+                        double b = tb ? B[(size_t)j * (size_t)ldb + (size_t)p]
+                                      : B[(size_t)p * (size_t)ldb + (size_t)j];
+                        want += 0.5 * a * b;
+                    }
+                    assert_near(C[(size_t)i * (size_t)ldc + (size_t)j], want, 1e-4);
+                }
+                for (int j = n; j < ldc; j++) /* padding past n is never written */
+                    assert_true(C[(size_t)i * (size_t)ldc + (size_t)j] ==
+                                C0[(size_t)i * (size_t)ldc + (size_t)j]);
+            }
+            nn_free(A);
+            nn_free(B);
+            nn_free(C);
+            nn_free(C0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_forward),  cmocka_unit_test(test_linear_backward),
         cmocka_unit_test(test_axpy),            cmocka_unit_test(test_softmax_values),
         cmocka_unit_test(test_softmax_threaded), cmocka_unit_test(test_sigmoid),
-        cmocka_unit_test(test_im2col_col2im),    cmocka_unit_test(test_conv_rows),
+        cmocka_unit_test(test_im2col_col2im),    cmocka_unit_test(test_im2row_row2im),
+        cmocka_unit_test(test_conv_rows),        cmocka_unit_test(test_gemm_split_matches_naive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

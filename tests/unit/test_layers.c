@@ -765,6 +765,17 @@ static void test_maxpool_values(void **state)
     assert_true(y2[0] == 9 && y2[1] == 9 && y2[2] == 9 && isnan(y2[3]));
     ops->backward(&l, &p, x2, y2, c2, dy2, dx2);
     assert_true(dx2[4] == 3 && dx2[8] == 1 && dx2[0] == 0);
+
+    /* The 2x2 stride-2 path picks the same way: a NaN anywhere in the window, ties to the
+     * first. */
+    set_pool(ops, &b, 2, 2);
+    assert_int_equal(setup(&l, ops, img(1, 2, 4), &b, &err), 0);
+    float x3[8] = {1, NAN, 2, 2, 5, 0, 2, 2}, y3[2], c3[2], dy3[2] = {1, 1}, dx3[8];
+    ops->forward(&l, &p, x3, y3, c3);
+    assert_true(isnan(y3[0]) && y3[1] == 2);
+    ops->backward(&l, &p, x3, y3, c3, dy3, dx3);
+    const float want3[8] = {0, 1, 1, 0, 0, 0, 0, 0};
+    assert_memory_equal(dx3, want3, sizeof want3);
 }
 
 static void test_avgpool_values(void **state)
