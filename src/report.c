@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "xalloc.h"
 
 const char *const nn_log_format_names[] = {"text", "json", NULL};
@@ -213,28 +214,11 @@ static void put_field(FILE *f, const nn_epoch_report *r, int c)
 
 int nn_history_write(const nn_history *h, const char *path, nn_err *err)
 {
-    static const char suffix[] = ".tmp.XXXXXX";
-    size_t plen = strlen(path);
-    char *tmp = nn_alloc(plen + sizeof suffix, 1, err);
-    if (!tmp)
-        return -1;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, suffix, sizeof suffix);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nn_fail(err, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
-        nn_free(tmp);
-        return -1;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        nn_fail_io(err, tmp, "cannot open", e);
-        nn_free(tmp);
-        return -1;
-    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return nn_fail_io(err, path, "cannot format", errno);
     int use[NCOL], first = 1;
     used_columns(h, use);
     for (int c = 0; c < NCOL; c++) {
@@ -256,26 +240,13 @@ int nn_history_write(const nn_history *h, const char *path, nn_err *err)
         }
         fputc('\n', f);
     }
-    const char *step = NULL;
-    if (fflush(f) != 0 || ferror(f))
-        step = "cannot write";
-    else if (fsync(fileno(f)) != 0)
-        step = "cannot sync";
-    int e = errno;
-    if (fclose(f) != 0 && !step) {
-        step = "cannot close";
-        e = errno;
-    }
-    if (!step && rename(tmp, path) != 0) {
-        step = "cannot rename";
-        e = errno;
-    }
-    if (step) {
-        unlink(tmp);
-        nn_fail(err, "%s: %s %s: %s", path, step, tmp, strerror(e));
-    }
-    nn_free(tmp);
-    return step ? -1 : 0;
+    int rc;
+    if (ferror(f) | (fclose(f) != 0)) /* both run: fclose releases the stream either way */
+        rc = nn_fail(err, "%s: out of memory formatting the history", path);
+    else
+        rc = nn_atomic_write(path, text, len, err);
+    nn_free(text); /* open_memstream's buffer comes from malloc, which nn_free releases */
+    return rc;
 }
 
 /* Splits line (its newline removed) at commas into at most max fields, in place. */

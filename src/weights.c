@@ -50,7 +50,7 @@
  *   OPTM  The training state --resume continues from (struct nn_train_state):
  *           u16  optimizer name length K, 1..63, then K bytes of name, printable ASCII
  *           u32  slot count S, 0..8 (state floats per trainable value)
- *           u64  trainable value count N
+ *           u64  trainable value count N, at most 2^30 (what TENS can hold in 4 GiB)
  *           u64  optimizer steps taken
  *           u32  epochs done (the learning-rate schedule is a function of the epoch, so this
  *                is also its position)
@@ -112,6 +112,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomic.h"
 #include "xalloc.h"
 
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8,
@@ -1231,86 +1232,6 @@ static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
     pk_u32(&b, crc_of(buf, b.pos));
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t r = write(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-/* Makes the rename durable. Best effort: the file is already in place, so failures here only
- * weaken the guarantee after a power cut and are not reported. */
-static void sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? nn_strndup(path, slash == path ? 1 : (size_t)(slash - path), NULL)
-                      : nn_strdup(".", NULL);
-    if (!dir)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        (void)close(fd);
-    }
-    nn_free(dir);
-}
-
-/* Writes buf to a temporary file beside path and renames it over path. */
-static int replace_file(const char *path, const unsigned char *buf, size_t size, nn_err *err)
-{
-    static const char suffix[] = ".tmp.XXXXXX";
-    size_t plen = strlen(path);
-    char *tmp = nn_alloc(plen + sizeof suffix, 1, err);
-    if (!tmp)
-        return -1;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, suffix, sizeof suffix);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nn_fail(err, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
-        nn_free(tmp);
-        return -1;
-    }
-    const char *step, *tail = "";
-    if (fchmod(fd, 0644) != 0) {
-        step = "cannot set the mode of";
-    } else if (write_all(fd, buf, size) != 0) {
-        step = "cannot write";
-    } else if (fsync(fd) != 0) {
-        step = "cannot sync";
-    } else {
-        int rc = close(fd);
-        fd = -1;
-        if (rc != 0) {
-            step = "cannot close";
-        } else if (rename(tmp, path) != 0) {
-            step = "cannot rename";
-            tail = " to it";
-        } else {
-            step = NULL;
-        }
-    }
-    if (step) {
-        int e = errno;
-        if (fd >= 0)
-            (void)close(fd);
-        (void)unlink(tmp);
-        nn_fail(err, "%s: %s %s%s: %s", path, step, tmp, tail, strerror(e));
-        nn_free(tmp);
-        return -1;
-    }
-    nn_free(tmp);
-    sync_dir(path);
-    return 0;
-}
-
 int nn_weights_write(const char *path, const nn_weights *w, nn_err *err)
 {
     plan p = {{0}, 0, 0};
@@ -1320,7 +1241,7 @@ int nn_weights_write(const char *path, const nn_weights *w, nn_err *err)
     if (!buf)
         return -1;
     pack(w, &p, buf);
-    int rc = replace_file(path, buf, (size_t)p.size, err);
+    int rc = nn_atomic_write(path, buf, (size_t)p.size, err);
     nn_free(buf);
     return rc;
 }
