@@ -47,7 +47,10 @@ $(BUILD)/libnn.a: $(LIB_OBJ)
 nntrain nnpredict: %: $(BUILD)/src/%.o $(BUILD)/libnn.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libnn.a
+# Every unit test links the helpers the tests share (tests/unit/testutil.c).
+UNIT_UTIL = $(BUILD)/tests/unit/testutil.o
+.SECONDARY: $(UNIT_UTIL)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_UTIL) $(BUILD)/libnn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(CMOCKA_LIBS) $(LDLIBS)
 

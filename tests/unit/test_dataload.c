@@ -9,63 +9,15 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "dataload.h"
+#include "testutil.h"
 #include "xalloc.h"
 
-static char dir[64]; /* the mkdtemp() directory of this run */
-
 /* ---------------------------------------------------------------- helpers */
-
-static int make_dir(void **state)
-{
-    (void)state;
-    strcpy(dir, "/tmp/nntrain_test_dataload_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[sizeof dir + 264];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    return rmdir(dir);
-}
-
-/* Writes len bytes to dir/name (gzip-compressed when gz) and returns the path in out. */
-static const char *write_file(char *out, size_t size, const char *name, const void *data,
-                              size_t len, int gz)
-{
-    snprintf(out, size, "%s/%s", dir, name);
-    if (gz) {
-        gzFile g = gzopen(out, "wb6");
-        assert_non_null(g);
-        assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
-        assert_int_equal(gzclose(g), Z_OK);
-    } else {
-        FILE *f = fopen(out, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, len, f), len);
-        assert_int_equal(fclose(f), 0);
-    }
-    return out;
-}
 
 /* An IDX file of uint8 with the given dims and data. */
 static const char *write_idx(char *out, size_t size, const char *name, int ndim,
@@ -84,7 +36,7 @@ static const char *write_idx(char *out, size_t size, const char *name, int ndim,
         buf[k++] = (unsigned char)dims[i];
     }
     memcpy(buf + k, data, len);
-    return write_file(out, size, name, buf, k + len, gz);
+    return nn_test_write(out, size, name, buf, k + len, gz);
 }
 
 /* A version 1 .npy file with the given dict (padded to 64 bytes) and data. */
@@ -100,7 +52,7 @@ static const char *write_npy(char *out, size_t size, const char *name, const cha
     memset(buf + 10 + dl, ' ', hlen - dl - 1);
     buf[10 + hlen - 1] = '\n';
     memcpy(buf + 10 + hlen, data, len);
-    return write_file(out, size, name, buf, 10 + hlen + len, 0);
+    return nn_test_write(out, size, name, buf, 10 + hlen + len, 0);
 }
 
 static nn_data_opts opts(nn_target_mode mode, int expect_nx, int ndim, int d0, int d1, int d2)
@@ -156,15 +108,15 @@ static void test_format_by_content(void **state)
               "\0\0\0\0", 4);
     assert_int_equal(nn_data_format_of(p, &fmt, &err), 0);
     assert_int_equal(fmt, NN_DATA_NPY);
-    write_file(p, sizeof p, "x.npy", "1,2\n3,4\n", 8, 1);
+    nn_test_write(p, sizeof p, "x.npy", "1,2\n3,4\n", 8, 1);
     assert_int_equal(nn_data_format_of(p, &fmt, &err), 0);
     assert_int_equal(fmt, NN_DATA_CSV);
-    write_file(p, sizeof p, "one.idx", "\0", 1, 0); /* too short to be anything but CSV */
+    nn_test_write(p, sizeof p, "one.idx", "\0", 1, 0); /* too short to be anything but CSV */
     assert_int_equal(nn_data_format_of(p, &fmt, &err), 0);
     assert_int_equal(fmt, NN_DATA_CSV);
     assert_int_equal(nn_data_format_of("-", &fmt, &err), 0);
     assert_int_equal(fmt, NN_DATA_CSV);
-    snprintf(p, sizeof p, "%s/none", dir);
+    snprintf(p, sizeof p, "%s/none", nn_test_dir());
     assert_int_equal(nn_data_format_of(p, &fmt, &err), -1);
     assert_non_null(strstr(err.msg, "none: cannot open: No such file or directory"));
 }
@@ -253,7 +205,7 @@ static void test_csv_still_reads(void **state)
     char p[128];
     nn_dataset ds;
     nn_err err = {{0}};
-    write_file(p, sizeof p, "t.idx", "a,b,y\n1,2,0\n3,4,1\n", 18, 1);
+    nn_test_write(p, sizeof p, "t.idx", "a,b,y\n1,2,0\n3,4,1\n", 18, 1);
     nn_data_opts o = opts(NN_TARGET_REQUIRED, 2, 1, 2, 0, 0);
     assert_int_equal(nn_data_read(p, NULL, &o, &ds, &err), 0);
     assert_int_equal(ds.n, 2);
@@ -311,7 +263,7 @@ static void test_labels_that_do_not_fit(void **state)
              "indices or targets, or [N, K] one-hot rows or targets)", lab);
     read_fails(img, lab, &o, want);
 
-    write_file(lab, sizeof lab, "labels.csv", "2\n0\n1\n", 6, 0);
+    nn_test_write(lab, sizeof lab, "labels.csv", "2\n0\n1\n", 6, 0);
     snprintf(want, sizeof want, "%s: not an IDX or npy file (expected the labels of %s as an IDX "
              "or npy array)", lab, img);
     read_fails(img, lab, &o, want);
@@ -358,5 +310,5 @@ int main(void)
         cmocka_unit_test(test_labels_that_do_not_fit),
         cmocka_unit_test(test_opts_from_spec),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return cmocka_run_group_tests(tests, nn_test_dir_setup, nn_test_dir_teardown);
 }

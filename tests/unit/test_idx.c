@@ -9,63 +9,22 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "idx.h"
+#include "testutil.h"
 
-static char dir[64];   /* the mkdtemp() directory of this run */
-static char path[128]; /* the last file written */
+static char path[NN_TEST_PATH_MAX]; /* the last file written */
 
 /* ---------------------------------------------------------------- helpers */
-
-static int make_dir(void **state)
-{
-    (void)state;
-    strcpy(dir, "/tmp/nntrain_test_idx_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[sizeof dir + 264];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    return rmdir(dir);
-}
 
 /* Writes len bytes to a file of the temp directory, gzip-compressed when gz. */
 static const char *write_file(const char *name, const void *data, size_t len, int gz)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (gz) {
-        gzFile g = gzopen(path, "wb6");
-        assert_non_null(g);
-        if (len > 0)
-            assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
-        assert_int_equal(gzclose(g), Z_OK);
-    } else {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, len, f), len);
-        assert_int_equal(fclose(f), 0);
-    }
-    return path;
+    return nn_test_write(path, sizeof path, name, data, len, gz);
 }
 
 /* An IDX file in buf: the header for `type` and dims, then len bytes of data. Returns its
@@ -373,13 +332,13 @@ static void test_io_errors(void **state)
     (void)state;
     nn_array a;
     nn_err err = {{0}};
-    char p[sizeof dir + 32];
-    snprintf(p, sizeof p, "%s/missing.idx", dir);
+    char p[NN_TEST_PATH_MAX];
+    snprintf(p, sizeof p, "%s/missing.idx", nn_test_dir());
     assert_int_equal(nn_idx_read(p, 1, &a, &err), -1);
     assert_non_null(strstr(err.msg, "missing.idx: cannot open: No such file or directory"));
-    assert_int_equal(nn_idx_read(dir, 1, &a, &err), -1);
-    char want[sizeof dir + 64];
-    snprintf(want, sizeof want, "%s: is a directory (expected a data file)", dir);
+    assert_int_equal(nn_idx_read(nn_test_dir(), 1, &a, &err), -1);
+    char want[NN_TEST_PATH_MAX + 64];
+    snprintf(want, sizeof want, "%s: is a directory (expected a data file)", nn_test_dir());
     assert_string_equal(err.msg, want);
 
     /* a gzip header followed by garbage */
@@ -421,5 +380,5 @@ int main(void)
         cmocka_unit_test(test_non_finite),
         cmocka_unit_test(test_io_errors),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return cmocka_run_group_tests(tests, nn_test_dir_setup, nn_test_dir_teardown);
 }

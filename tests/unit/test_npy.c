@@ -10,62 +10,21 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "npy.h"
+#include "testutil.h"
 
-static char dir[64];   /* the mkdtemp() directory of this run */
-static char path[128]; /* the last file written */
+static char path[NN_TEST_PATH_MAX]; /* the last file written */
 
 /* ---------------------------------------------------------------- helpers */
-
-static int make_dir(void **state)
-{
-    (void)state;
-    strcpy(dir, "/tmp/nntrain_test_npy_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[sizeof dir + 264];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    return rmdir(dir);
-}
 
 /* Writes len bytes to a file of the temp directory, gzip-compressed when gz. */
 static const char *write_file(const char *name, const void *data, size_t len, int gz)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (gz) {
-        gzFile g = gzopen(path, "wb6");
-        assert_non_null(g);
-        if (len > 0)
-            assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
-        assert_int_equal(gzclose(g), Z_OK);
-    } else {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, len, f), len);
-        assert_int_equal(fclose(f), 0);
-    }
-    return path;
+    return nn_test_write(path, sizeof path, name, data, len, gz);
 }
 
 /* A .npy file in buf with the header bytes exactly as given (hlen of them), then the data.
@@ -425,5 +384,5 @@ int main(void)
         cmocka_unit_test(test_garbage_in_the_dict),
         cmocka_unit_test(test_bad_shapes_and_sizes),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return cmocka_run_group_tests(tests, nn_test_dir_setup, nn_test_dir_teardown);
 }
