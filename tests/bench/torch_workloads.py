@@ -58,7 +58,7 @@ def fashion(args, conv):
     shape = (-1, 1, 28, 28) if conv else (-1, 784)
     xtr = (xtr.float() / 255).reshape(shape)
     xte = (xte.float() / 255).reshape(shape)
-    torch.manual_seed(1)
+    torch.manual_seed(args.seed)
     if conv:
         model = nn.Sequential(
             nn.Conv2d(1, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
@@ -96,6 +96,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=0)
     ap.add_argument("--data", default="data/fashion-mnist")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.workload == "W1":
