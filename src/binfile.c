@@ -131,7 +131,7 @@ static int read_failed(nn_binfile *f, int saved_errno, nn_err *err)
     int zerr = Z_OK;
     const char *msg = gzerror(f->gz, &zerr);
     if (zerr == Z_ERRNO)
-        return nn_fail_io(err, f->path, "cannot read", saved_errno);
+        return nn_fail_io(err, f->path, "cannot read", saved_errno ? saved_errno : EIO);
     if (zerr == Z_BUF_ERROR)
         return nn_fail_byte(err, f->path, f->pos, "the compressed data ends early: %s "
                             "(a truncated .gz file?)", msg);
@@ -182,7 +182,11 @@ int nn_binfile_close(nn_binfile *f, nn_err *err)
     if (f->gz) {
         errno = 0;
         int zrc = gzclose_r(f->gz);
-        if (zrc != Z_OK)
+        /* zlib may report a stream cut short only here, once the bytes read are used up. */
+        if (zrc == Z_BUF_ERROR)
+            rc = nn_fail_byte(err, f->path, f->pos, "the compressed data ends early (a "
+                              "truncated .gz file?)");
+        else if (zrc != Z_OK)
             rc = zrc == Z_ERRNO ? nn_fail_io(err, f->path, "cannot close", errno)
                                 : nn_fail(err, "%s: cannot close (zlib error %d)", f->path, zrc);
         f->gz = NULL;

@@ -85,7 +85,7 @@ static int read_error(reader *rd, int saved_errno, nn_err *err)
     int zerr = Z_OK;
     const char *msg = gzerror(rd->gz, &zerr);
     if (zerr == Z_ERRNO)
-        return nn_fail_io(err, rd->name, "cannot read", saved_errno);
+        return nn_fail_io(err, rd->name, "cannot read", saved_errno ? saved_errno : EIO);
     if (zerr == Z_BUF_ERROR)
         return nn_fail(err, "%s: cannot read: %s (a truncated gzip file?)", rd->name, msg);
     return nn_fail(err, "%s: cannot read: %s", rd->name, msg);
@@ -125,7 +125,11 @@ static int reader_close(reader *rd, nn_err *err)
     if (rd->gz) {
         errno = 0;
         int zrc = gzclose_r(rd->gz);
-        if (zrc != Z_OK)
+        /* zlib may report a stream cut short only here, once every byte has been read. */
+        if (zrc == Z_BUF_ERROR)
+            rc = nn_fail(err, "%s: cannot read: the compressed data ends early (a truncated "
+                              "gzip file?)", rd->name);
+        else if (zrc != Z_OK)
             rc = zrc == Z_ERRNO ? nn_fail_io(err, rd->name, "cannot close", errno)
                                 : nn_fail(err, "%s: cannot close (zlib error %d)", rd->name, zrc);
     }

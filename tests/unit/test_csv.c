@@ -7,56 +7,24 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "csv.h"
+#include "testutil.h"
 #include "xalloc.h"
 
-static char dir[64];   /* the mkdtemp() directory of this run */
-static char path[128]; /* the last file written */
+static char path[NN_TEST_PATH_MAX]; /* the last file written */
 
 /* ---------------------------------------------------------------- helpers */
 
-static int make_dir(void **state)
-{
-    (void)state;
-    strcpy(dir, "/tmp/nntrain_test_csv_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[sizeof dir + 264];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    return rmdir(dir);
-}
-
 static const char *write_bytes(const char *name, const char *data, size_t len)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    return path;
+    return nn_test_write(path, sizeof path, name, data, len, 0);
 }
 
 static const char *write_text(const char *name, const char *text)
@@ -66,12 +34,7 @@ static const char *write_text(const char *name, const char *text)
 
 static const char *write_gz(const char *name, const char *data, size_t len)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    gzFile gz = gzopen(path, "wb1");
-    assert_non_null(gz);
-    assert_int_equal(gzwrite(gz, data, (unsigned)len), (int)len);
-    assert_int_equal(gzclose(gz), Z_OK);
-    return path;
+    return nn_test_write(path, sizeof path, name, data, len, 1);
 }
 
 static nn_csv_opts opts(void)
@@ -817,14 +780,14 @@ static void test_io_errors(void **state)
     nn_err err = {{0}};
     char want[256];
 
-    snprintf(want, sizeof want, "%s/missing.csv", dir);
+    snprintf(want, sizeof want, "%s/missing.csv", nn_test_dir());
     assert_int_equal(nn_csv_read(want, &o, &ds, &err), -1);
     strcat(want, ": cannot open: No such file or directory");
     assert_string_equal(err.msg, want);
     assert_null(ds.x);
 
-    assert_int_equal(nn_csv_read(dir, &o, &ds, &err), -1);
-    snprintf(want, sizeof want, "%s: cannot read: Is a directory", dir);
+    assert_int_equal(nn_csv_read(nn_test_dir(), &o, &ds, &err), -1);
+    snprintf(want, sizeof want, "%s: cannot read: Is a directory", nn_test_dir());
     assert_string_equal(err.msg, want);
 }
 
@@ -852,6 +815,14 @@ static void test_bad_gzip(void **state)
     snprintf(want, sizeof want, "%s: cannot read: ", p);
     assert_memory_equal(err.msg, want, strlen(want));
     assert_non_null(strstr(err.msg, "truncated gzip"));
+
+    /* cut so short that zlib reports it only when the file is closed */
+    p = write_bytes("short.csv.gz", gz, 20);
+    assert_int_equal(nn_csv_read(p, &o, &ds, &err), -1);
+    snprintf(want, sizeof want, "%s: cannot read: ", p);
+    assert_memory_equal(err.msg, want, strlen(want));
+    assert_non_null(strstr(err.msg, "truncated gzip"));
+    assert_null(ds.x);
 
     /* corrupt: garbage after a valid gzip header */
     memset(gz + 10, 0xFF, glen - 10);
@@ -899,5 +870,5 @@ int main(void)
         cmocka_unit_test(test_io_errors),
         cmocka_unit_test(test_bad_gzip),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return cmocka_run_group_tests(tests, nn_test_dir_setup, nn_test_dir_teardown);
 }
