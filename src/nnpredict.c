@@ -275,7 +275,7 @@ int main(int argc, char **argv)
     predictor p;
     memset(&p, 0, sizeof p);
     nn_err err = {{0}};
-    code = predict_main(&p, &o, &err);
+    code = nn_cli_exit_code(predict_main(&p, &o, &err), &err);
     if (code != NN_EXIT_OK)
         fprintf(stderr, "nnpredict: %s\n", err.msg);
     if (fflush(stdout) != 0 && code == NN_EXIT_OK) {
