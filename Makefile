@@ -1,6 +1,7 @@
 # nntrain -- build, test and install.
 #
 #   make            build nntrain and nnpredict
+#   make MPI=1      build nntrain-mpi, for data-parallel training over MPI (see README)
 #   make demo       install missing packages, build, train models/xor.yaml, predict with it
 #   make check      install missing packages, build, run every test (unit, CLI, sanitizers)
 #   make fuzz       build the libFuzzer targets with clang, run each FUZZ_SECONDS (default 60)
@@ -27,9 +28,25 @@ CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DNN_VERSION='"$(VERSION)"' -Isrc $(PKG_CFL
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fopenmp -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm -fopenmp
 
+# make MPI=1: nntrain-mpi, nntrain compiled by mpicc from objects of its own in build/mpi, with
+# src/dist/mpi.c behind dist.h; the plain build has src/dist/serial.c and links no MPI. Open MPI
+# is installed when missing, as for make check, whose MPI tests use nntrain-mpi (with an ssh
+# client, without which mpirun does not start even on one machine).
+MPI_PKGS = libopenmpi-dev openmpi-bin openssh-client
+ifeq ($(MPI),1)
+MPICC   ?= mpicc
+override CC := $(MPICC)
+BUILD   ?= build/mpi
+PROGS    = nntrain-mpi
+DIST_SRC = src/dist/mpi.c
+else
+DIST_SRC = src/dist/serial.c
+endif
+
 BUILD   ?= build
-PROGS    = nntrain nnpredict
+PROGS   ?= nntrain nnpredict
 LIB_SRC  = $(filter-out src/nntrain.c src/nnpredict.c,$(wildcard src/*.c)) $(wildcard src/layers/*.c)
+LIB_SRC += $(DIST_SRC)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -46,6 +63,15 @@ $(BUILD)/libnn.a: $(LIB_OBJ)
 
 nntrain nnpredict: %: $(BUILD)/src/%.o $(BUILD)/libnn.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+nntrain-mpi: $(BUILD)/src/nntrain.o $(BUILD)/libnn.a
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+ifeq ($(MPI),1)
+$(LIB_OBJ) $(BUILD)/src/nntrain.o: | mpi-deps
+endif
+mpi-deps:
+	@sh tests/install-deps $(MPI_PKGS)
 
 # Every unit test links the helpers the tests share (tests/unit/testutil.c).
 UNIT_UTIL = $(BUILD)/tests/unit/testutil.o
@@ -73,7 +99,9 @@ demo: deps
 # Every test: unit tests and CLI tests on the normal build, then the same suite built with
 # AddressSanitizer and UndefinedBehaviorSanitizer. Ends with "N passed, N failed".
 check: deps
+	@sh tests/install-deps $(MPI_PKGS)
 	$(MAKE) all unit
+	$(MAKE) MPI=1 BUILD=build/mpi all
 	$(MAKE) BUILD=build/san OPT=-O1 CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    LDFLAGS='-fsanitize=address,undefined' SAN_BINDIR=build/san/bin san-progs unit
 	sh tests/run $(BUILD)/tests build/san/tests build/san/bin
@@ -91,10 +119,11 @@ $(SAN_BINDIR)/%: $(BUILD)/src/%.o $(BUILD)/libnn.a
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
 FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN      = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 fuzz:
 	@sh tests/install-deps clang libclang-rt-14-dev libomp-dev
 	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 \
-	    CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+	    CFLAGS='-O1 -g $(FUZZ_SAN) -fno-omit-frame-pointer' \
 	    LDFLAGS='-fsanitize=fuzzer,address,undefined' fuzz-bins
 	sh tests/fuzz/run build/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS)
 fuzz-bins: $(FUZZ_BIN)
@@ -125,7 +154,7 @@ fmt:
 	clang-format -i src/*.c src/*.h src/layers/*.c tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf $(BUILD) $(PROGS) *.nnw
+	rm -rf $(BUILD) $(PROGS) nntrain-mpi *.nnw
 
-.PHONY: all unit deps data demo check san-progs fuzz fuzz-bins bench install lint-man fmt clean
+.PHONY: all unit deps mpi-deps data demo check san-progs fuzz fuzz-bins bench install lint-man fmt clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "atomic.h"
 #include "cli.h"
 #include "config.h"
 #include "dataload.h"
+#include "dist.h"
 #include "model.h"
 #include "plot.h"
 #include "preprocess.h"
@@ -97,6 +99,9 @@ typedef struct run {
     char *output;        /* the weights path actually used (owned) */
     nn_rng shuffle;      /* shuffles the rows and drives dropout; saved in checkpoints */
     nn_history history;  /* every epoch, for --history and --plot */
+    nn_dist *dist;       /* the processes of the job: one, unless run by mpirun (dist.h) */
+    int rank;            /* this process's: only rank 0 prints and writes files */
+    int agreed;          /* the ranks have agreed on how the job ends (see agree) */
 } run;
 
 static int fail_usage(const char *msg, const char *arg)
@@ -160,7 +165,6 @@ static int parse_options(int argc, char **argv, options *o)
     nn_err err;
     long n;
     int c;
-    o->threads = nn_cli_cores();
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:e:l:b:j:s:qh", longopts, NULL)) != -1) {
         int rc = 0;
@@ -291,7 +295,7 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* Refuses an output path that would overwrite an input, or whose directory does not exist,
+/* Refuses an output path that would overwrite an input, or where no file can be written,
  * before any time is spent training. */
 static int check_output(const run *r, nn_err *err)
 {
@@ -309,13 +313,18 @@ static int check_output(const run *r, nn_err *err)
     if (!copy)
         return -1;
     const char *dir = dirname(copy);
-    int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    errno = 0;
+    int found = stat(dir, &st) == 0;
     int saved = errno;
-    if (!ok)
-        nn_fail(err, "%s: cannot write there: directory %s %s", r->output, dir,
-                saved == ENOENT || !saved ? "does not exist" : strerror(saved));
+    int ok = found && S_ISDIR(st.st_mode);
+    if (!ok && found)
+        nn_fail(err, "%s: cannot write there: %s is not a directory", r->output, dir);
+    else if (!ok)
+        nn_fail(err, "%s: cannot write there: directory %s %s%s", r->output, dir,
+                saved == ENOENT ? "does not exist" : "cannot be used: ",
+                saved == ENOENT ? "" : strerror(saved));
     nn_free(copy);
-    return ok ? 0 : -1;
+    return ok ? nn_atomic_probe(r->output, err) : -1;
 }
 
 static int add_meta(nn_meta_entry *meta, int *n, char (*buf)[64], const char *key,
@@ -511,6 +520,74 @@ static void report_early_stop(const run *r)
             nn_monitor_names[r->spec.early.monitor], best);
 }
 
+/* ---- the ranks of a job (mpirun -np N nntrain-mpi; dist.h) ------------------------------ */
+
+/* After the options: the default thread count (the cores a rank may use), and on ranks other
+ * than 0 nothing to print nor write, since rank 0 speaks and writes for the job. */
+static void join_job(run *r)
+{
+    options *o = &r->opt;
+    if (o->threads == 0)
+        o->threads = nn_dist_threads(r->dist, nn_cli_cores());
+    if (r->rank == 0)
+        return;
+    o->quiet = 1;
+    o->history = NULL;
+    o->plot = NULL;
+    o->checkpoint_every = 0;
+}
+
+/* What every rank must share before training together, as a hash: the resolved model file,
+ * the row counts, the training targets, the preprocessing fitted on the training rows, and the
+ * epoch a resume starts from. */
+static int fingerprint(const run *r, uint64_t *fp, nn_err *err)
+{
+    char *conf = NULL;
+    if (nn_config_emit(&r->spec, &conf, err) < 0)
+        return -1;
+    uint64_t h = nn_dist_hash(conf, strlen(conf), 0);
+    nn_free(conf);
+    size_t n[5] = {r->train.n, r->val.n, r->test.n, (size_t)r->prep.n,
+                   (size_t)nn_trainer_epochs_done(r->trainer)};
+    h = nn_dist_hash(n, sizeof n, h);
+    if (r->train.y)
+        h = nn_dist_hash(r->train.y, r->train.n * (size_t)r->train.ny * sizeof(float), h);
+    if (r->prep.n > 0) {
+        h = nn_dist_hash(r->prep.shift, (size_t)r->prep.n * sizeof(float), h);
+        h = nn_dist_hash(r->prep.mul, (size_t)r->prep.n * sizeof(float), h);
+    }
+    *fp = h;
+    return 0;
+}
+
+/* The ranks agree on how the job goes on: each gives its exit code (0: ready to train) and all
+ * take the highest, so a rank that failed releases the others instead of leaving them waiting
+ * in a sum. A failure is reported once: by rank 0, or when rank 0 has none, by each failing
+ * rank, naming itself. Alone, this prints err when code is not 0 and returns code. */
+static int agree(run *r, int code, uint64_t fp, const nn_err *err)
+{
+    nn_dist_verdict v = nn_dist_agree(r->dist, code, fp, NN_EXIT_USAGE);
+    if (v.differ && r->rank == 0)
+        fprintf(stderr, "nntrain: the ranks read different model files, data or --resume "
+                "files (expected the same on every machine: each rank reads them itself)\n");
+    else if (code != NN_EXIT_OK && err->msg[0] && r->rank == 0)
+        fprintf(stderr, "nntrain: %s\n", err->msg);
+    else if (code != NN_EXIT_OK && err->msg[0] && v.first_failed != 0)
+        fprintf(stderr, "nntrain: rank %d: %s\n", r->rank, err->msg);
+    return v.code;
+}
+
+/* Before the first step: every rank has its model, data and resume state, and they match. */
+static int start_together(run *r, nn_err *err)
+{
+    uint64_t fp;
+    if (fingerprint(r, &fp, err) < 0)
+        return NN_EXIT_FAILURE;
+    int code = agree(r, NN_EXIT_OK, fp, err);
+    r->agreed = code != NN_EXIT_OK; /* then the job ends here, and main must not ask again */
+    return code;
+}
+
 static void free_run(run *r)
 {
     nn_trainer_free(r->trainer);
@@ -542,7 +619,8 @@ static int train_main(run *r, nn_err *err)
     r->output = o->output ? nn_strdup(o->output, err) : default_output(o->model, err);
     if (!r->output)
         return NN_EXIT_FAILURE;
-    if (check_output(r, err) < 0 || load_data(r, err) < 0 || check_training(r, err) < 0)
+    if ((r->rank == 0 && check_output(r, err) < 0) || load_data(r, err) < 0 ||
+        check_training(r, err) < 0)
         return NN_EXIT_USAGE;
     if (o->dry_run) {
         if (!o->quiet)
@@ -559,8 +637,12 @@ static int train_main(run *r, nn_err *err)
     r->trainer = nn_trainer_new(r->model, &r->spec, &r->train, err);
     if (!r->trainer)
         return NN_EXIT_FAILURE;
+    nn_trainer_set_dist(r->trainer, r->dist);
     if (o->resume && resume(r, err) < 0)
         return NN_EXIT_USAGE;
+    int code = start_together(r, err);
+    if (code != NN_EXIT_OK)
+        return code;
 
     volatile sig_atomic_t *stop = nn_cli_stop_flag();
     nn_progress bar;
@@ -586,12 +668,13 @@ static int train_main(run *r, nn_err *err)
         if (!o->quiet)
             nn_report_test(stdout, o->log_format, &m);
     }
-    if (write_weights(r, done, ctx.have_last ? &ctx.last : NULL, err) < 0 ||
+    if ((r->rank == 0 && write_weights(r, done, ctx.have_last ? &ctx.last : NULL, err) < 0) ||
         write_outputs(r, &ctx, err) < 0)
         return NN_EXIT_FAILURE;
     if (rc == 1) {
-        fprintf(stderr, "nntrain: stopped by signal after %d epochs; weights written to %s\n",
-                done, r->output);
+        if (r->rank == 0)
+            fprintf(stderr, "nntrain: stopped by signal after %d epochs; weights written to "
+                    "%s\n", done, r->output);
         return *stop == SIGTERM ? NN_EXIT_SIGTERM : NN_EXIT_SIGINT;
     }
     if (!o->quiet)
@@ -603,17 +686,27 @@ int main(int argc, char **argv)
 {
     run r;
     memset(&r, 0, sizeof r);
+    nn_err err = {{0}};
+    r.dist = nn_dist_init(&argc, &argv, &err);
+    if (!r.dist) {
+        fprintf(stderr, "nntrain: %s\n", err.msg);
+        return NN_EXIT_FAILURE;
+    }
+    r.rank = nn_dist_rank(r.dist);
+    if (r.rank != 0 && !freopen("/dev/null", "w", stdout)) /* rank 0 prints for the job */
+        r.opt.quiet = 1;
     int code = parse_options(argc, argv, &r.opt);
     if (code < 0) {
-        nn_err err = {{0}};
-        code = train_main(&r, &err);
-        if (code != NN_EXIT_OK && err.msg[0])
-            fprintf(stderr, "nntrain: %s\n", err.msg);
+        join_job(&r);
+        code = nn_cli_exit_code(train_main(&r, &err), &err);
         if (fflush(stdout) != 0 && code == NN_EXIT_OK) {
-            fprintf(stderr, "nntrain: writing to standard output: %s\n", strerror(errno));
+            nn_fail(&err, "writing to standard output: %s", strerror(errno));
             code = NN_EXIT_FAILURE;
         }
     }
+    if (!r.agreed) /* prints the error, once for the job */
+        code = agree(&r, code, 0, &err);
     free_run(&r);
+    nn_dist_finalize(r.dist);
     return code;
 }

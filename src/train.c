@@ -33,6 +33,9 @@ struct nn_trainer {
     nn_early_state early;
     int stopped_epoch;    /* the epoch at which early stopping ended the run, or 0 */
     nn_train_hooks hooks;
+    nn_dist *dist;        /* the job, when it has several ranks; else NULL */
+    int voting;           /* with dist: a stop vote is in progress */
+    int halt;             /* with dist: the ranks agreed to stop */
 };
 
 nn_trainer *nn_trainer_new(nn_model *m, const nn_spec *spec, const nn_dataset *train,
@@ -167,17 +170,151 @@ static void add_confusion(long *confusion, const float *z, const float *t, int t
     }
 }
 
-/* Tells the batch hook where the epoch stands. */
+/* Tells the batch hook where the epoch stands: rows done (of the whole batches), and the mean
+ * loss over the `mine` of them this process computed (all of them unless in a job). */
 static void report_batch(const nn_trainer *t, int epoch, long batch_no, size_t rows,
-                         double loss_sum, size_t n, double start)
+                         double loss_sum, size_t mine, size_t n, double start)
 {
     size_t B = (size_t)t->batch;
     nn_batch_report b = {
         .epoch = epoch, .epochs = t->spec->run.epochs, .batch = batch_no,
         .batches = (long)((n + B - 1) / B), .rows = rows,
-        .loss = rows ? loss_sum / (double)rows : 0, .seconds = now_seconds() - start,
+        .loss = mine ? loss_sum / (double)mine : 0, .seconds = now_seconds() - start,
     };
     t->hooks.batch(&b, t->hooks.ctx);
+}
+
+/* ---- several ranks (dist.h) -------------------------------------------------------------- */
+
+/* The generator dropout draws from in a job: one stream per rank and step, derived from the
+ * shared generator, which is left to the shuffles so that it stays the same on every rank. A
+ * checkpoint saves the shared one and the step, so a resumed job derives the same streams. */
+static nn_rng dropout_rng(const nn_trainer *t, const nn_rng *shared)
+{
+    uint64_t k = (uint64_t)t->step * (uint64_t)nn_dist_size(t->dist) +
+                 (uint64_t)nn_dist_rank(t->dist) + 1;
+    nn_rng r;
+    nn_rng_seed(&r, shared->s[0] ^ (k * 0x9e3779b97f4a7c15ULL));
+    return r;
+}
+
+/* One batch in a job: this rank's shard of the batch of b rows at order[start..], its dE/dz
+ * scaled by its share of the rows (the loss gives the gradient of the mean over its own rows),
+ * so that the sum over the ranks is the gradient of the mean over the whole batch; then the one
+ * sum of the gradient arena over the ranks, and the same step everywhere. A rank without rows
+ * in the batch still takes part, with zero gradients. A non-finite loss on any rank travels in
+ * that sum as a non-finite first gradient, so every rank refuses the step at the same batch.
+ * *loss_sum, *correct and *mine add this rank's rows. */
+static int dist_batch(nn_trainer *t, const nn_dataset *train, size_t start, int b, nn_rng *rng,
+                      int epoch, long batch_no, double *loss_sum, long *correct, size_t *mine,
+                      nn_err *err)
+{
+    size_t lo, count, n;
+    nn_dist_shard((size_t)b, nn_dist_rank(t->dist), nn_dist_size(t->dist), &lo, &count);
+    int nb = (int)count;
+    double loss = 0;
+    float *g = nn_model_grads(t->m, &n);
+    nn_model_zero_grad(t->m);
+    if (nb > 0) {
+        nn_rng drop = dropout_rng(t, rng);
+        nn_dataset_gather(train, t->order + start + lo, nb, t->xb, t->yb);
+        const float *z = nn_model_forward(t->m, t->xb, nb, 1, &drop);
+        loss = t->loss->eval(z, t->yb, t->ty, t->dz, t->width, nb);
+        *correct += nn_loss_correct(t->loss, z, t->yb, t->ty, t->width, nb);
+        if (isfinite(loss)) {
+            double share = (double)nb / (double)b;
+            size_t nz = (size_t)nb * (size_t)t->width;
+            for (size_t i = 0; i < nz; i++)
+                t->dz[i] = (float)(t->dz[i] * share);
+            nn_model_backward(t->m, t->xb, t->dz, nb);
+        }
+        *loss_sum += loss * nb;
+        *mine += count;
+    }
+    double bad; /* non-finite when some rank's loss was */
+    if (n > 0) {
+        if (!isfinite(loss))
+            g[0] = (float)loss;
+        nn_dist_sum_floats(t->dist, g, n);
+        bad = g[0];
+    } else { /* nothing to train: the loss travels alone */
+        bad = isfinite(loss) ? 0 : loss;
+        nn_dist_sum(t->dist, &bad, 1);
+    }
+    if (!isfinite(bad))
+        return nn_fail(err, "loss became %s at epoch %d batch %ld (try a smaller "
+                       "learning_rate)", isnan(bad) ? "NaN" : "infinite", epoch, batch_no);
+    step(t);
+    return 0;
+}
+
+/* Whether to stop after this batch. Alone: the stop flag. In a job the ranks vote without
+ * waiting: the vote started after batch k is counted after batch k+1, so every rank stops after
+ * the same batch, one batch after any of them was signalled. */
+static int stop_after_batch(nn_trainer *t, volatile sig_atomic_t *stop)
+{
+    if (!t->dist)
+        return stop && *stop;
+    if (t->voting && nn_dist_vote_end(t->dist))
+        t->halt = 1;
+    nn_dist_vote_start(t->dist, stop && *stop);
+    t->voting = 1;
+    return t->halt;
+}
+
+/* Whether training was asked to stop: by the flag, or in a job by the ranks' vote. */
+static int stopped(const nn_trainer *t, volatile sig_atomic_t *stop)
+{
+    return t->dist ? t->halt : stop && *stop;
+}
+
+/* At the end of an epoch in a job: whether any rank was asked to stop (then t->halt is set) or
+ * failed in the epoch_end hook (own: whether this rank did). A rank that did not fail itself
+ * gets an error naming the one that did. Returns 1 when some rank failed. */
+static int epoch_vote(nn_trainer *t, volatile sig_atomic_t *stop, int own, int epoch,
+                      nn_err *err)
+{
+    int size = nn_dist_size(t->dist);
+    double v[2] = {t->halt || (stop && *stop), own ? size - nn_dist_rank(t->dist) : 0};
+    nn_dist_max(t->dist, v, 2);
+    t->halt = v[0] > 0;
+    if (v[1] > 0 && !own)
+        nn_fail(err, "rank %d failed at the end of epoch %d", size - (int)v[1], epoch);
+    return v[1] > 0;
+}
+
+/* Sums n counts over the ranks, through doubles (exact below 2^53). */
+static void sum_counts(nn_trainer *t, long *v, size_t n)
+{
+    double buf[64];
+    for (size_t at = 0; at < n; at += 64) {
+        int k = (int)(n - at < 64 ? n - at : 64);
+        for (int i = 0; i < k; i++)
+            buf[i] = (double)v[at + (size_t)i];
+        nn_dist_sum(t->dist, buf, k);
+        for (int i = 0; i < k; i++)
+            v[at + (size_t)i] = (long)buf[i];
+    }
+}
+
+/* Frozen values (batchnorm's running statistics) follow each rank's own rows; after an epoch
+ * they are averaged over the ranks, so that every rank evaluates, saves and resumes the same
+ * model. */
+static void average_frozen(nn_trainer *t)
+{
+    float ranks = (float)nn_dist_size(t->dist);
+    for (int i = 0; i < nn_model_nlayers(t->m); i++) {
+        const nn_layer *l = nn_model_layer(t->m, i);
+        for (int k = 0; k < l->nparam; k++) {
+            if (!(l->param[k].flags & NN_PARAM_FROZEN))
+                continue;
+            float *w = l->param[k].w;
+            size_t n = nn_shape_size(l->param[k].shape);
+            nn_dist_sum_floats(t->dist, w, n);
+            for (size_t j = 0; j < n; j++)
+                w[j] /= ranks;
+        }
+    }
 }
 
 static int run_epoch(nn_trainer *t, const nn_dataset *train, nn_rng *rng, int epoch,
@@ -188,27 +325,44 @@ static int run_epoch(nn_trainer *t, const nn_dataset *train, nn_rng *rng, int ep
         nn_rng_shuffle(rng, t->order, t->order_n);
     double loss_sum = 0;
     long correct = 0;
-    size_t seen = 0;
+    size_t seen = 0, mine = 0; /* rows of the batches done; of those, this rank's */
     long batch_no = 0;
     for (size_t start = 0; start < train->n; start += (size_t)t->batch) {
         int b = (int)(train->n - start < (size_t)t->batch ? train->n - start : (size_t)t->batch);
         batch_no++;
-        nn_dataset_gather(train, t->order + start, b, t->xb, t->yb);
-        const float *z = nn_model_forward(t->m, t->xb, b, 1, rng);
-        double loss = t->loss->eval(z, t->yb, t->ty, t->dz, t->width, b);
-        if (!isfinite(loss))
-            return nn_fail(err, "loss became %s at epoch %d batch %ld (try a smaller "
-                           "learning_rate)", isnan(loss) ? "NaN" : "infinite", epoch, batch_no);
-        correct += nn_loss_correct(t->loss, z, t->yb, t->ty, t->width, b);
-        nn_model_zero_grad(t->m);
-        nn_model_backward(t->m, t->xb, t->dz, b);
-        step(t);
-        loss_sum += loss * b;
+        if (t->dist) {
+            if (dist_batch(t, train, start, b, rng, epoch, batch_no, &loss_sum, &correct, &mine,
+                           err) < 0)
+                return -1;
+        } else {
+            nn_dataset_gather(train, t->order + start, b, t->xb, t->yb);
+            const float *z = nn_model_forward(t->m, t->xb, b, 1, rng);
+            double loss = t->loss->eval(z, t->yb, t->ty, t->dz, t->width, b);
+            if (!isfinite(loss))
+                return nn_fail(err, "loss became %s at epoch %d batch %ld (try a smaller "
+                               "learning_rate)", isnan(loss) ? "NaN" : "infinite", epoch,
+                               batch_no);
+            correct += nn_loss_correct(t->loss, z, t->yb, t->ty, t->width, b);
+            nn_model_zero_grad(t->m);
+            nn_model_backward(t->m, t->xb, t->dz, b);
+            step(t);
+            loss_sum += loss * b;
+            mine += (size_t)b;
+        }
         seen += (size_t)b;
         if (t->hooks.batch)
-            report_batch(t, epoch, batch_no, seen, loss_sum, train->n, epoch_start);
-        if (stop && *stop)
+            report_batch(t, epoch, batch_no, seen, loss_sum, mine, train->n, epoch_start);
+        if (stop_after_batch(t, stop))
             break;
+    }
+    if (t->dist) { /* the last vote, and the epoch's figures summed over the ranks */
+        if (t->voting && nn_dist_vote_end(t->dist))
+            t->halt = 1;
+        t->voting = 0;
+        double v[2] = {loss_sum, (double)correct};
+        nn_dist_sum(t->dist, v, 2);
+        loss_sum = v[0];
+        correct = (long)v[1];
     }
     out->n = seen;
     out->loss = seen ? loss_sum / (double)seen : 0;
@@ -268,6 +422,7 @@ int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_r
     const nn_spec *spec = t->spec;
     int epochs = spec->run.epochs;
     *epochs_done = t->epochs_done;
+    t->halt = 0;
     if (spec->early.enabled && nn_early_needs_val(&spec->early) && !val)
         return nn_fail(err, "early_stopping: monitor %s needs validation data",
                        nn_monitor_names[spec->early.monitor]);
@@ -282,10 +437,12 @@ int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_r
         if (run_epoch(t, train, rng, e, stop, &r.train, err) < 0)
             return -1;
         double train_seconds = now_seconds() - start;
-        if (stop && *stop && r.train.n < train->n) {
+        if (stopped(t, stop) && r.train.n < train->n) {
             t->flags |= NN_STATE_PARTIAL;
             return 1; /* the epoch was cut short: it is not reported as done */
         }
+        if (t->dist)
+            average_frozen(t);
         if (val) {
             r.val = nn_trainer_evaluate(t, val, NULL);
             r.has_val = 1;
@@ -298,9 +455,12 @@ int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_r
         if (on_epoch)
             on_epoch(&r, ctx);
         int halt = early_stop(t, &r);
-        if (t->hooks.epoch_end && t->hooks.epoch_end(t, &r, t->hooks.ctx, err) < 0)
+        int failed = t->hooks.epoch_end && t->hooks.epoch_end(t, &r, t->hooks.ctx, err) < 0;
+        if (t->dist)
+            failed = epoch_vote(t, stop, failed, e, err);
+        if (failed)
             return -1;
-        if (stop && *stop)
+        if (stopped(t, stop))
             return 1; /* the signal came during the epoch's last batch */
         if (halt)
             return 0;
@@ -313,6 +473,11 @@ int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_r
 void nn_trainer_set_hooks(nn_trainer *t, const nn_train_hooks *h)
 {
     t->hooks = *h;
+}
+
+void nn_trainer_set_dist(nn_trainer *t, nn_dist *d)
+{
+    t->dist = d && nn_dist_size(d) > 1 ? d : NULL;
 }
 
 int nn_trainer_epochs_done(const nn_trainer *t)
@@ -395,8 +560,12 @@ nn_metrics nn_trainer_evaluate(nn_trainer *t, const nn_dataset *ds, long *confus
     double loss_sum = 0;
     long correct = 0;
     const float *yb = ds->ny > 0 ? t->yb : NULL;
-    for (size_t start = 0; start < ds->n; start += (size_t)t->batch) {
-        int b = (int)(ds->n - start < (size_t)t->batch ? ds->n - start : (size_t)t->batch);
+    size_t lo = 0, count = ds->n; /* in a job, this rank's shard of the rows */
+    if (t->dist)
+        nn_dist_shard(ds->n, nn_dist_rank(t->dist), nn_dist_size(t->dist), &lo, &count);
+    size_t end = lo + count;
+    for (size_t start = lo; start < end; start += (size_t)t->batch) {
+        int b = (int)(end - start < (size_t)t->batch ? end - start : (size_t)t->batch);
         for (int i = 0; i < b; i++)
             t->seq[i] = start + (size_t)i;
         nn_dataset_gather(ds, t->seq, b, t->xb, ds->ny > 0 ? t->yb : NULL);
@@ -407,6 +576,14 @@ nn_metrics nn_trainer_evaluate(nn_trainer *t, const nn_dataset *ds, long *confus
         correct += nn_loss_correct(t->loss, z, yb, ds->ny, t->width, b);
         if (confusion && t->loss->task == NN_TASK_MULTICLASS)
             add_confusion(confusion, z, yb, ds->ny, t->width, b);
+    }
+    if (t->dist) {
+        double v[2] = {loss_sum, (double)correct};
+        nn_dist_sum(t->dist, v, 2);
+        loss_sum = v[0];
+        correct = (long)v[1];
+        if (confusion && t->loss->task == NN_TASK_MULTICLASS)
+            sum_counts(t, confusion, (size_t)t->width * (size_t)t->width);
     }
     r.n = ds->n;
     r.loss = ds->n ? loss_sum / (double)ds->n : 0;

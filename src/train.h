@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "data.h"
+#include "dist.h"
 #include "err.h"
 #include "model.h"
 #include "spec.h"
@@ -70,6 +71,19 @@ void nn_trainer_free(nn_trainer *t);
 /* Sets the callbacks of later nn_train calls (copied). */
 void nn_trainer_set_hooks(nn_trainer *t, const nn_train_hooks *h);
 
+/* Makes the trainer one rank of the data-parallel job d (borrowed; see dist.h). Every rank must
+ * have built the same model from the same seed and hold the same data. Each then trains on its
+ * contiguous shard of every batch (batch_size stays the size of the whole batch), with its loss
+ * gradient scaled by its share of the batch's rows, so that the one sum of the gradient arena
+ * over the ranks per step is the gradient of the mean over the whole batch; clipping and the
+ * optimizer step then run alike everywhere, and the weights stay the same on every rank.
+ * Metrics, validation and nn_trainer_evaluate are sharded and summed too; frozen values
+ * (batchnorm's running statistics) are averaged over the ranks after each epoch. Dropout draws
+ * from a stream of its own per rank and step, so the shared generator only shuffles. The stop
+ * flag is honoured by all ranks together, one batch after any rank sees it, and a failing
+ * epoch_end hook on one rank ends nn_train on every rank. A job of one rank changes nothing. */
+void nn_trainer_set_dist(nn_trainer *t, nn_dist *d);
+
 /* Fills *s with the trainer's state and rng's (the generator given to nn_train), for the OPTM
  * section of a weights file. The arrays are borrowed from the trainer and valid until it
  * trains again or is freed. */
@@ -106,7 +120,9 @@ int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_r
              nn_err *err);
 
 /* Mean loss (and accuracy for classification) of the model over ds, in batches of the
- * trainer's size; confusion (width x width, row = true class) is filled when not NULL. */
+ * trainer's size; confusion (width x width, row = true class) is filled when not NULL. In a job
+ * (nn_trainer_set_dist) this is collective: each rank evaluates its shard of the rows and every
+ * rank gets the totals (confusion must then come in zeroed). */
 nn_metrics nn_trainer_evaluate(nn_trainer *t, const nn_dataset *ds, long *confusion);
 
 #endif

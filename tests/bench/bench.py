@@ -2,7 +2,8 @@
 
 Both sides run the same work on the same cores in the same invocation, alternately, several
 times; the table gives medians and their ratio, since absolute times drift on a shared machine.
-PyTorch gets its best thread setting, chosen by a short sweep unless --no-sweep."""
+PyTorch gets its best thread setting, chosen by a short sweep unless --no-sweep. With --mpi it
+measures data-parallel scaling instead: nntrain-mpi on 1 and 2 ranks of one thread each."""
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -71,6 +72,45 @@ def best_torch_setting(workload, threads, sweep):
     return max(rates, key=rates.get)
 
 
+def nntrain_mpi(workload, ranks):
+    """One epoch of nntrain-mpi (make MPI=1) on `ranks` ranks of one thread each; the rate is
+    60000 rows over rank 0's epoch time, which includes every rank's wait for the others."""
+    out = os.path.join(tempfile.gettempdir(), f"bench-mpi-{workload}.nnw")
+    root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
+    cmd = (["mpirun", "-np", str(ranks)] + root +
+           ["./nntrain-mpi", MODELS[workload], "-e", "1", "-j", "1", "-o", out,
+            "--log-format", "json"])
+    stdout, _, _ = timed(cmd)
+    epoch = [json.loads(l) for l in stdout.splitlines() if l.startswith('{"epoch"')][0]
+    return 60000 / epoch["seconds"]
+
+
+def mpi_scaling(workloads, repeat):
+    """--mpi: W2 and W3 on 1 and 2 ranks (-j 1 each), alternately, `repeat` times; medians."""
+    rows = []
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    for w in [w for w in workloads if w in ("W2", "W3")]:
+        rates = {1: [], 2: []}
+        for _ in range(repeat):
+            for ranks in (1, 2):
+                rates[ranks].append(nntrain_mpi(w, ranks))
+                print(f"  {w} -np {ranks}: {rates[ranks][-1]:,.0f} samples/s", flush=True)
+        # The median, and the best run, which is what an idle machine gives: a rank that
+        # loses its core to another process holds up the other at every step.
+        for kind, pick in (("median", statistics.median), ("best", max)):
+            one, two = pick(rates[1]), pick(rates[2])
+            rows.append((f"{w} {'mlp' if w == 'W2' else 'cnn'} (1 epoch), {kind}",
+                         f"{one:,.0f}/s", f"{two:,.0f}/s", f"{two / one:.2f}x",
+                         f"{two / (2 * one):.0%}"))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    head = ("workload", "-np 1 -j 1", "-np 2 -j 1", "speed-up", "scaling efficiency")
+    print()
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
 def w1(repeat):
     nn, pt = [], []
     for _ in range(repeat):
@@ -88,8 +128,12 @@ def main():
     ap.add_argument("--accuracy", action="store_true",
                     help="also train W2 for 10 epochs and W3 for 3 and report test accuracy")
     ap.add_argument("--no-sweep", action="store_true", help="skip PyTorch's thread sweep")
+    ap.add_argument("--mpi", action="store_true",
+                    help="instead: W2 and W3 throughput of nntrain-mpi on 1 and 2 ranks")
     args = ap.parse_args()
     workloads = args.workloads.split(",")
+    if args.mpi:
+        return mpi_scaling(workloads, args.repeat)
 
     sgemm = subprocess.run([os.path.join(TOP, "build", "bench", "sgemm")], text=True,
                            env=env_with(OPENBLAS_NUM_THREADS=args.threads),
