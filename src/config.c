@@ -974,8 +974,8 @@ static int conv_early(conv *c, const node *n)
     if (n->kind == N_SCALAR) {
         if (is_null(n))
             return 0; /* `early_stopping:` alone: every setting at its default */
-        static const nn_hparam onoff = {"early_stopping", NN_HP_BOOL, offsetof(nn_early_spec,
-                                                                            enabled)};
+        static const nn_hparam onoff = {.key = "early_stopping", .kind = NN_HP_BOOL,
+                                        .offset = offsetof(nn_early_spec, enabled)};
         nn_err ignored;
         if (!(n->text[0] >= '0' && n->text[0] <= '9') && n->text[0] != '-' &&
             nn_hparam_parse(&onoff, e, NULL, n->text, n->pos, &ignored) == 0)
