@@ -10,30 +10,10 @@
 #include "layer.h"
 #include "layers.h"
 
-typedef struct pool_hp {
-    int size;
-    int stride; /* 0: the window size */
-} pool_hp;
-
-static const nn_hparam avgpool2d_hparams[] = {
-    {"size", NN_HP_INT, offsetof(pool_hp, size), NN_HP_MAIN, .def = 2, .min = 1, .max = 1 << 16,
-     .help = "height and width of the square window"},
-    {"stride", NN_HP_INT, offsetof(pool_hp, stride), .def = 0, .min = 0, .max = 1 << 16,
-     .help = "step between windows (0: the window size)"},
-    {0},
-};
-
-static int geometry(const nn_layer *l, nn_conv_geom *g, nn_err *err)
-{
-    const pool_hp *hp = l->hp;
-    return nn_window_setup(l, "size", hp->size, hp->stride ? hp->stride : hp->size, -1, 0, g,
-                           err);
-}
-
 static int avgpool2d_setup(nn_layer *l, nn_err *err)
 {
     nn_conv_geom g;
-    if (geometry(l, &g, err) < 0)
+    if (nn_pool_geometry(l, &g, err) < 0)
         return -1;
     l->out = (nn_shape){.ndim = 3, .dim = {g.c, g.oh, g.ow}};
     l->cache_len = 0;
@@ -65,7 +45,7 @@ static void avgpool2d_forward(const nn_layer *l, const nn_pass *p, const float *
 {
     (void)cache;
     nn_conv_geom g;
-    if (geometry(l, &g, NULL) < 0)
+    if (nn_pool_geometry(l, &g, NULL) < 0)
         return;
     size_t in = (size_t)g.h * (size_t)g.w, out = (size_t)g.oh * (size_t)g.ow;
     long planes = (long)p->batch * g.c;
@@ -83,7 +63,7 @@ static void avgpool2d_backward(const nn_layer *l, const nn_pass *p, const float 
     (void)y;
     (void)cache;
     nn_conv_geom g;
-    if (!dx || geometry(l, &g, NULL) < 0)
+    if (!dx || nn_pool_geometry(l, &g, NULL) < 0)
         return;
     size_t in = (size_t)g.h * (size_t)g.w, out = (size_t)g.oh * (size_t)g.ow;
     long planes = (long)p->batch * g.c;
@@ -108,6 +88,6 @@ static void avgpool2d_backward(const nn_layer *l, const nn_pass *p, const float 
 }
 
 const nn_layer_ops nn_avgpool2d_ops = {
-    "avgpool2d", avgpool2d_hparams,  sizeof(pool_hp),
+    "avgpool2d", nn_pool_hparams, sizeof(nn_pool_hp),
     avgpool2d_setup, avgpool2d_forward, avgpool2d_backward,
 };

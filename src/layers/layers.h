@@ -34,4 +34,21 @@ extern const nn_layer_ops nn_batchnorm_ops;
 int nn_window_setup(const nn_layer *l, const char *key, int k, int stride, int pad, int same,
                     nn_conv_geom *g, nn_err *err);
 
+/* The settings of maxpool2d and avgpool2d (window.c): a square window and its step. */
+typedef struct nn_pool_hp {
+    int size;
+    int stride; /* 0: the window size */
+} nn_pool_hp;
+extern const nn_hparam nn_pool_hparams[];
+
+/* nn_window_setup for a pooling layer: no padding, the stride defaulting to the size. */
+int nn_pool_geometry(const nn_layer *l, nn_conv_geom *g, nn_err *err);
+
+/* y = x and dx = dy, whatever the shapes (linear.c): linear's passes, and flatten's, whose
+ * values keep their order and only the shape changes. */
+void nn_identity_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,
+                         float *cache);
+void nn_identity_backward(const nn_layer *l, const nn_pass *p, const float *x, const float *y,
+                          const float *cache, const float *dy, float *dx);
+
 #endif

@@ -11,33 +11,13 @@
 #include "layer.h"
 #include "layers.h"
 
-typedef struct pool_hp {
-    int size;
-    int stride; /* 0: the window size */
-} pool_hp;
-
-static const nn_hparam maxpool2d_hparams[] = {
-    {"size", NN_HP_INT, offsetof(pool_hp, size), NN_HP_MAIN, .def = 2, .min = 1, .max = 1 << 16,
-     .help = "height and width of the square window"},
-    {"stride", NN_HP_INT, offsetof(pool_hp, stride), .def = 0, .min = 0, .max = 1 << 16,
-     .help = "step between windows (0: the window size)"},
-    {0},
-};
-
 /* Positions are kept as floats in the cache, exact up to 2^24 values per plane. */
 enum { MAX_PLANE = 1 << 24 };
-
-static int geometry(const nn_layer *l, nn_conv_geom *g, nn_err *err)
-{
-    const pool_hp *hp = l->hp;
-    return nn_window_setup(l, "size", hp->size, hp->stride ? hp->stride : hp->size, -1, 0, g,
-                           err);
-}
 
 static int maxpool2d_setup(nn_layer *l, nn_err *err)
 {
     nn_conv_geom g;
-    if (geometry(l, &g, err) < 0)
+    if (nn_pool_geometry(l, &g, err) < 0)
         return -1;
     if ((long long)g.h * g.w > MAX_PLANE)
         return nn_fail(err, "input planes of %dx%d are too large (at most %d values)", g.h, g.w,
@@ -112,7 +92,7 @@ static void maxpool2d_forward(const nn_layer *l, const nn_pass *p, const float *
                               float *cache)
 {
     nn_conv_geom g;
-    if (geometry(l, &g, NULL) < 0)
+    if (nn_pool_geometry(l, &g, NULL) < 0)
         return;
     size_t in = (size_t)g.h * (size_t)g.w, out = (size_t)g.oh * (size_t)g.ow;
     long planes = (long)p->batch * g.c;
@@ -133,7 +113,7 @@ static void maxpool2d_backward(const nn_layer *l, const nn_pass *p, const float 
     (void)x;
     (void)y;
     nn_conv_geom g;
-    if (!dx || geometry(l, &g, NULL) < 0)
+    if (!dx || nn_pool_geometry(l, &g, NULL) < 0)
         return;
     size_t in = (size_t)g.h * (size_t)g.w, out = (size_t)g.oh * (size_t)g.ow;
     long planes = (long)p->batch * g.c;
@@ -148,6 +128,6 @@ static void maxpool2d_backward(const nn_layer *l, const nn_pass *p, const float 
 }
 
 const nn_layer_ops nn_maxpool2d_ops = {
-    "maxpool2d", maxpool2d_hparams,  sizeof(pool_hp),
+    "maxpool2d", nn_pool_hparams, sizeof(nn_pool_hp),
     maxpool2d_setup, maxpool2d_forward, maxpool2d_backward,
 };

@@ -1,5 +1,5 @@
 /* window.c -- the shape arithmetic of layers that slide a square window over images (conv2d,
- * maxpool2d, avgpool2d); see nn_window_setup in layers.h.
+ * maxpool2d, avgpool2d), and the settings the two pooling layers share; see layers.h.
  *
  * Sizes follow PyTorch: with p zero rows and columns on every side, an input of height h gives
  * floor((h + 2p - k) / stride) + 1 rows. `same` follows TensorFlow (and PyTorch's
@@ -7,6 +7,7 @@
  * max((out - 1) * stride + k - h, 0), is split with the odd row, if any, at the bottom (and the
  * odd column at the right); so an even kernel at stride 1 pads k/2 - 1 above and k/2 below. */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "kernels.h"
@@ -60,4 +61,19 @@ int nn_window_setup(const nn_layer *l, const char *key, int k, int stride, int p
         return nn_fail(err, "%s %d over input %s gives too many values (at most %d per window "
                             "and per output plane)", key, k, shape, INT_MAX);
     return 0;
+}
+
+const nn_hparam nn_pool_hparams[] = {
+    {"size", NN_HP_INT, offsetof(nn_pool_hp, size), NN_HP_MAIN, .def = 2, .min = 1,
+     .max = 1 << 16, .help = "height and width of the square window"},
+    {"stride", NN_HP_INT, offsetof(nn_pool_hp, stride), .def = 0, .min = 0, .max = 1 << 16,
+     .help = "step between windows (0: the window size)"},
+    {0},
+};
+
+int nn_pool_geometry(const nn_layer *l, nn_conv_geom *g, nn_err *err)
+{
+    const nn_pool_hp *hp = l->hp;
+    return nn_window_setup(l, "size", hp->size, hp->stride ? hp->stride : hp->size, -1, 0, g,
+                           err);
 }
