@@ -49,6 +49,17 @@ def xor(args):
     return {"seconds": seconds, "samples_per_s": 4 * (args.epochs or 1000) / seconds}
 
 
+def network(conv):
+    """W3's network (conv) or W2's, as nn.Sequential, and its learning rate."""
+    if conv:
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(1024, 128), nn.ReLU(), nn.Linear(128, 10)), 0.05
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                         nn.Linear(128, 10)), 0.1
+
+
 def fashion(args, conv):
     d = args.data
     xtr = torch.from_numpy(read_idx(f"{d}/train-images-idx3-ubyte.gz").copy())
@@ -59,16 +70,7 @@ def fashion(args, conv):
     xtr = (xtr.float() / 255).reshape(shape)
     xte = (xte.float() / 255).reshape(shape)
     torch.manual_seed(args.seed)
-    if conv:
-        model = nn.Sequential(
-            nn.Conv2d(1, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(1024, 128), nn.ReLU(), nn.Linear(128, 10))
-        lr = 0.05
-    else:
-        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                              nn.Linear(128, 10))
-        lr = 0.1
+    model, lr = network(conv)
     he_uniform(model)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()  # softmax fused into the loss, as in nntrain
