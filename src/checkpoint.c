@@ -11,23 +11,13 @@
 #include "config.h"
 #include "weights.h"
 
-static int same_shape(nn_shape a, nn_shape b)
-{
-    if (a.ndim != b.ndim)
-        return 0;
-    for (int i = 0; i < a.ndim; i++)
-        if (a.dim[i] != b.dim[i])
-            return 0;
-    return 1;
-}
-
 static const char hint[] = "only training settings such as epochs may change on resume";
 
 int nn_checkpoint_same_network(const nn_spec *a, const nn_spec *b, const char *file,
                                nn_err *err)
 {
     char sa[64], sb[64];
-    if (!same_shape(a->input, b->input)) {
+    if (!nn_shape_equal(a->input, b->input)) {
         nn_shape_format(b->input, sb, sizeof sb);
         nn_shape_format(a->input, sa, sizeof sa);
         return nn_fail(err, "%s: the checkpoint's input is %s, the model file's %s (%s)", file,

@@ -33,6 +33,16 @@ nn_shape nn_shape_1d(int n)
     return s;
 }
 
+int nn_shape_equal(nn_shape a, nn_shape b)
+{
+    if (a.ndim != b.ndim)
+        return 0;
+    for (int i = 0; i < a.ndim; i++)
+        if (a.dim[i] != b.dim[i])
+            return 0;
+    return 1;
+}
+
 /* Dimensions joined by 'x'; an empty shape is written as "0". Truncated to fit buf, always
  * NUL-terminated when size > 0. */
 void nn_shape_format(nn_shape s, char *buf, size_t size)

@@ -27,6 +27,8 @@ typedef struct nn_shape {
 /* Number of floats in one sample of shape s (0 for an empty shape). */
 size_t nn_shape_size(nn_shape s);
 nn_shape nn_shape_1d(int n);
+/* Whether a and b have the same dimensions. */
+int nn_shape_equal(nn_shape a, nn_shape b);
 /* Writes "3", "1x28x28" into buf. */
 void nn_shape_format(nn_shape s, char *buf, size_t size);
 

@@ -332,16 +332,6 @@ int nn_model_tensors(const nn_model *m, nn_tensor **t, int *n, nn_err *err)
     return 0;
 }
 
-static int same_shape(nn_shape a, nn_shape b)
-{
-    if (a.ndim != b.ndim)
-        return 0;
-    for (int i = 0; i < a.ndim; i++)
-        if (a.dim[i] != b.dim[i])
-            return 0;
-    return 1;
-}
-
 int nn_model_load(nn_model *m, const nn_tensor *t, int n, const char *file, nn_err *err)
 {
     int used = 0;
@@ -357,7 +347,7 @@ int nn_model_load(nn_model *m, const nn_tensor *t, int n, const char *file, nn_e
                     found = k;
             if (found < 0)
                 return nn_fail(err, "%s: tensor '%s' is missing", file, name);
-            if (!same_shape(t[found].shape, p->shape)) {
+            if (!nn_shape_equal(t[found].shape, p->shape)) {
                 char have[64], want[64];
                 nn_shape_format(t[found].shape, have, sizeof have);
                 nn_shape_format(p->shape, want, sizeof want);

@@ -20,16 +20,6 @@ static const nn_hparam elu_hparams[] = {
     {0},
 };
 
-/* An activation keeps the shape of its input and needs no cache: backward gets x and y. */
-static int elu_setup(nn_layer *l, nn_err *err)
-{
-    (void)err;
-    l->out = l->in;
-    l->cache_len = 0;
-    l->work_len = 0;
-    return 0;
-}
-
 static void elu_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,
                         float *cache)
 {
@@ -57,5 +47,5 @@ static void elu_backward(const nn_layer *l, const nn_pass *p, const float *x, co
 }
 
 const nn_layer_ops nn_elu_ops = {
-    "elu", elu_hparams, sizeof(elu_hp), elu_setup, elu_forward, elu_backward,
+    "elu", elu_hparams, sizeof(elu_hp), nn_elementwise_setup, elu_forward, elu_backward,
 };

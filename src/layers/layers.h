@@ -44,6 +44,10 @@ extern const nn_hparam nn_pool_hparams[];
 /* nn_window_setup for a pooling layer: no padding, the stride defaulting to the size. */
 int nn_pool_geometry(const nn_layer *l, nn_conv_geom *g, nn_err *err);
 
+/* The setup of an elementwise layer (linear.c): the output keeps the input's shape, and the
+ * layer needs no cache and no work area. The activations use it as theirs. */
+int nn_elementwise_setup(nn_layer *l, nn_err *err);
+
 /* y = x and dx = dy, whatever the shapes (linear.c): linear's passes, and flatten's, whose
  * values keep their order and only the shape changes. */
 void nn_identity_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,

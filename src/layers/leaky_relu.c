@@ -17,16 +17,6 @@ static const nn_hparam leaky_relu_hparams[] = {
     {0},
 };
 
-/* An activation keeps the shape of its input and needs no cache: backward gets x and y. */
-static int leaky_relu_setup(nn_layer *l, nn_err *err)
-{
-    (void)err;
-    l->out = l->in;
-    l->cache_len = 0;
-    l->work_len = 0;
-    return 0;
-}
-
 static void leaky_relu_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,
                                float *cache)
 {
@@ -56,5 +46,5 @@ static void leaky_relu_backward(const nn_layer *l, const nn_pass *p, const float
 
 const nn_layer_ops nn_leaky_relu_ops = {
     "leaky_relu",     leaky_relu_hparams, sizeof(leaky_relu_hp),
-    leaky_relu_setup, leaky_relu_forward, leaky_relu_backward,
+    nn_elementwise_setup, leaky_relu_forward, leaky_relu_backward,
 };

@@ -1,13 +1,13 @@
 /* linear.c -- the identity activation y = x: a named no-op, for a model file that wants to say
- * explicitly that a layer's output is used as is. */
+ * explicitly that a layer's output is used as is. Its pieces serve other layers too (layers.h):
+ * the elementwise setup, and the identity passes flatten shares. */
 #include <stddef.h>
 #include <string.h>
 
 #include "layer.h"
 #include "layers.h"
 
-/* An activation keeps the shape of its input and needs no cache. */
-static int linear_setup(nn_layer *l, nn_err *err)
+int nn_elementwise_setup(nn_layer *l, nn_err *err)
 {
     (void)err;
     l->out = l->in;
@@ -34,5 +34,5 @@ void nn_identity_backward(const nn_layer *l, const nn_pass *p, const float *x, c
 }
 
 const nn_layer_ops nn_linear_ops = {
-    "linear", NULL, 0, linear_setup, nn_identity_forward, nn_identity_backward,
+    "linear", NULL, 0, nn_elementwise_setup, nn_identity_forward, nn_identity_backward,
 };

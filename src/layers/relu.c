@@ -7,16 +7,6 @@
 #include "layer.h"
 #include "layers.h"
 
-/* An activation keeps the shape of its input and needs no cache: backward gets x and y. */
-static int relu_setup(nn_layer *l, nn_err *err)
-{
-    (void)err;
-    l->out = l->in;
-    l->cache_len = 0;
-    l->work_len = 0;
-    return 0;
-}
-
 typedef struct relu_args {
     const float *x, *dy;
     float *out;
@@ -62,5 +52,5 @@ static void relu_backward(const nn_layer *l, const nn_pass *p, const float *x, c
 }
 
 const nn_layer_ops nn_relu_ops = {
-    "relu", NULL, 0, relu_setup, relu_forward, relu_backward,
+    "relu", NULL, 0, nn_elementwise_setup, relu_forward, relu_backward,
 };

@@ -8,16 +8,6 @@
 #include "layer.h"
 #include "layers.h"
 
-/* An activation keeps the shape of its input and needs no cache: backward gets x and y. */
-static int sigmoid_setup(nn_layer *l, nn_err *err)
-{
-    (void)err;
-    l->out = l->in;
-    l->cache_len = 0;
-    l->work_len = 0;
-    return 0;
-}
-
 static void sigmoid_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,
                             float *cache)
 {
@@ -39,5 +29,5 @@ static void sigmoid_backward(const nn_layer *l, const nn_pass *p, const float *x
 }
 
 const nn_layer_ops nn_sigmoid_ops = {
-    "sigmoid", NULL, 0, sigmoid_setup, sigmoid_forward, sigmoid_backward,
+    "sigmoid", NULL, 0, nn_elementwise_setup, sigmoid_forward, sigmoid_backward,
 };

@@ -16,10 +16,7 @@ static int softmax_setup(nn_layer *l, nn_err *err)
 {
     if (nn_shape_size(l->in) > (size_t)INT_MAX)
         return nn_fail(err, "softmax over more than %d values per sample", INT_MAX);
-    l->out = l->in;
-    l->cache_len = 0;
-    l->work_len = 0;
-    return 0;
+    return nn_elementwise_setup(l, err);
 }
 
 static void softmax_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,

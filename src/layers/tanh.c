@@ -8,16 +8,6 @@
 #include "layer.h"
 #include "layers.h"
 
-/* An activation keeps the shape of its input and needs no cache: backward gets x and y. */
-static int tanh_setup(nn_layer *l, nn_err *err)
-{
-    (void)err;
-    l->out = l->in;
-    l->cache_len = 0;
-    l->work_len = 0;
-    return 0;
-}
-
 static void tanh_forward(const nn_layer *l, const nn_pass *p, const float *x, float *y,
                          float *cache)
 {
@@ -42,5 +32,5 @@ static void tanh_backward(const nn_layer *l, const nn_pass *p, const float *x, c
 }
 
 const nn_layer_ops nn_tanh_ops = {
-    "tanh", NULL, 0, tanh_setup, tanh_forward, tanh_backward,
+    "tanh", NULL, 0, nn_elementwise_setup, tanh_forward, tanh_backward,
 };
