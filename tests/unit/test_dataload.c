@@ -24,19 +24,9 @@ static const char *write_idx(char *out, size_t size, const char *name, int ndim,
                              const uint32_t *dims, const unsigned char *data, size_t len, int gz)
 {
     unsigned char buf[512];
-    size_t k = 0;
-    buf[k++] = 0;
-    buf[k++] = 0;
-    buf[k++] = 0x08;
-    buf[k++] = (unsigned char)ndim;
-    for (int i = 0; i < ndim; i++) {
-        buf[k++] = (unsigned char)(dims[i] >> 24);
-        buf[k++] = (unsigned char)(dims[i] >> 16);
-        buf[k++] = (unsigned char)(dims[i] >> 8);
-        buf[k++] = (unsigned char)dims[i];
-    }
-    memcpy(buf + k, data, len);
-    return nn_test_write(out, size, name, buf, k + len, gz);
+    assert_true(4 + 4 * (size_t)ndim + len <= sizeof buf);
+    size_t n = nn_test_idx(buf, 0x08, ndim, dims, data, len);
+    return nn_test_write(out, size, name, buf, n, gz);
 }
 
 /* A version 1 .npy file with the given dict (padded to 64 bytes) and data. */

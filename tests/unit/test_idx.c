@@ -27,48 +27,15 @@ static const char *write_file(const char *name, const void *data, size_t len, in
     return nn_test_write(path, sizeof path, name, data, len, gz);
 }
 
-/* An IDX file in buf: the header for `type` and dims, then len bytes of data. Returns its
- * length. */
-static size_t build(unsigned char *buf, unsigned char type, int ndim, const uint32_t *dims,
-                    const void *data, size_t len)
-{
-    size_t k = 0;
-    buf[k++] = 0;
-    buf[k++] = 0;
-    buf[k++] = type;
-    buf[k++] = (unsigned char)ndim;
-    for (int i = 0; i < ndim; i++) {
-        buf[k++] = (unsigned char)(dims[i] >> 24);
-        buf[k++] = (unsigned char)(dims[i] >> 16);
-        buf[k++] = (unsigned char)(dims[i] >> 8);
-        buf[k++] = (unsigned char)dims[i];
-    }
-    if (len)
-        memcpy(buf + k, data, len);
-    return k + len;
-}
-
 /* Reads bytes that must fail with exactly "PATH: " + after; the array stays empty. */
 static void fails(const void *data, size_t len, int gz, const char *after)
 {
-    nn_array a;
-    nn_err err = {{0}};
-    char want[NN_ERR_MAX];
-    const char *p = write_file(gz ? "bad.idx.gz" : "bad.idx", data, len, gz);
-    assert_int_equal(nn_idx_read(p, 1, &a, &err), -1);
-    snprintf(want, sizeof want, "%s: %s", p, after);
-    assert_string_equal(err.msg, want);
-    assert_null(a.u8);
-    assert_null(a.f32);
-    assert_int_equal(a.count, 0);
+    nn_test_read_fails(nn_idx_read, write_file(gz ? "bad.idx.gz" : "bad.idx", data, len, gz), after);
 }
 
 static void reads(const void *data, size_t len, int gz, int keep_u8, nn_array *a)
 {
-    nn_err err = {{0}};
-    const char *p = write_file(gz ? "ok.idx.gz" : "ok.idx", data, len, gz);
-    if (nn_idx_read(p, keep_u8, a, &err) != 0)
-        fail_msg("unexpected error: %s", err.msg);
+    nn_test_read_ok(nn_idx_read, write_file(gz ? "ok.idx.gz" : "ok.idx", data, len, gz), keep_u8, a);
 }
 
 /* ---------------------------------------------------------------- good files */
@@ -79,7 +46,7 @@ static void test_uint8_images(void **state)
     unsigned char buf[64];
     const uint32_t dims[] = {2, 2, 3};
     const unsigned char px[] = {0, 1, 2, 127, 128, 255, 9, 8, 7, 6, 5, 4};
-    size_t len = build(buf, 0x08, 3, dims, px, sizeof px);
+    size_t len = nn_test_idx(buf, 0x08, 3, dims, px, sizeof px);
     for (int gz = 0; gz < 2; gz++) {
         nn_array a;
         reads(buf, len, gz, 1, &a);
@@ -132,7 +99,7 @@ static void test_every_type(void **state)
         {0x0E, f64, sizeof f64, {1.5f, -100, 1.17549435e-38f}, "float64"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        size_t len = build(buf, cases[c].code, 1, dims, cases[c].data, cases[c].len);
+        size_t len = nn_test_idx(buf, cases[c].code, 1, dims, cases[c].data, cases[c].len);
         for (int gz = 0; gz < 2; gz++) {
             nn_array a;
             reads(buf, len, gz, 1, &a);
@@ -154,7 +121,7 @@ static void test_large_gzip(void **state)
     size_t len = 8 + 4 * n;
     unsigned char *buf = test_malloc(len);
     const uint32_t dims[] = {(uint32_t)n};
-    build(buf, 0x0C, 1, dims, NULL, 0);
+    nn_test_idx(buf, 0x0C, 1, dims, NULL, 0);
     for (size_t i = 0; i < n; i++) {
         uint32_t v = (uint32_t)(i * 7);
         buf[8 + 4 * i] = (unsigned char)(v >> 24);
@@ -192,7 +159,7 @@ static void test_truncated_everywhere(void **state)
     unsigned char buf[64];
     const uint32_t dims[] = {2, 3};
     const unsigned char px[] = {1, 2, 3, 4, 5, 6};
-    size_t len = build(buf, 0x08, 2, dims, px, sizeof px);
+    size_t len = nn_test_idx(buf, 0x08, 2, dims, px, sizeof px);
     char want[256];
     for (int gz = 0; gz < 2; gz++) {
         for (size_t cut = 0; cut < len; cut++) {
@@ -223,7 +190,7 @@ static void test_bad_magic_type_ndim(void **state)
     unsigned char buf[64];
     const uint32_t dims[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
     const unsigned char one = 1;
-    size_t len = build(buf, 0x08, 1, dims, &one, 1);
+    size_t len = nn_test_idx(buf, 0x08, 1, dims, &one, 1);
     buf[0] = 0x1F; /* not gzip either: the second byte is not 0x8B */
     fails(buf, len, 0, "byte 0: bad magic 0x1F 0x00 (expected 0x00 0x00: an IDX file)");
     buf[0] = 0;
@@ -236,7 +203,7 @@ static void test_bad_magic_type_ndim(void **state)
     buf[2] = 0x08;
     buf[3] = 0;
     fails(buf, len, 0, "byte 3: 0 dimensions (expected 1 to 8)");
-    len = build(buf, 0x08, 9, dims, &one, 1);
+    len = nn_test_idx(buf, 0x08, 9, dims, &one, 1);
     fails(buf, len, 1, "byte 3: 9 dimensions (expected 1 to 8)");
     buf[3] = 255;
     fails(buf, len, 0, "byte 3: 255 dimensions (expected 1 to 8)");
@@ -248,28 +215,28 @@ static void test_zero_and_huge_dims(void **state)
     unsigned char buf[64];
     const uint32_t zero_first[] = {0, 28, 28};
     const uint32_t zero_last[] = {5, 28, 0};
-    size_t len = build(buf, 0x08, 3, zero_first, NULL, 0);
+    size_t len = nn_test_idx(buf, 0x08, 3, zero_first, NULL, 0);
     fails(buf, len, 0, "byte 4: dimension 1 is 0 (expected at least 1: an array with no "
                        "elements holds no samples)");
-    len = build(buf, 0x08, 3, zero_last, NULL, 0);
+    len = nn_test_idx(buf, 0x08, 3, zero_last, NULL, 0);
     fails(buf, len, 1, "byte 12: dimension 3 is 0 (expected at least 1: an array with no "
                        "elements holds no samples)");
 
     /* 65536^3 overflows nothing on 64 bits but is far beyond 2^31 elements; 2^32-1 to the 8th
      * overflows size_t itself */
     const uint32_t big[] = {65536, 65536, 65536};
-    len = build(buf, 0x0E, 3, big, NULL, 0);
+    len = nn_test_idx(buf, 0x0E, 3, big, NULL, 0);
     fails(buf, len, 0, "byte 4: shape [65536, 65536, 65536] holds more than 2147483648 elements "
                        "(expected at most 2147483648)");
     const uint32_t max[] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
                             UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
-    len = build(buf, 0x08, 8, max, NULL, 0);
+    len = nn_test_idx(buf, 0x08, 8, max, NULL, 0);
     fails(buf, len, 1, "byte 4: shape [4294967295, 4294967295, 4294967295, 4294967295, "
                        "4294967295, 4294967295, 4294967295, 4294967295] holds more than "
                        "2147483648 elements (expected at most 2147483648)");
     /* exactly 2^31 elements is allowed by the header check, then refused by the file size */
     const uint32_t limit[] = {32768, 65536};
-    len = build(buf, 0x08, 2, limit, "ab", 2);
+    len = nn_test_idx(buf, 0x08, 2, limit, "ab", 2);
     fails(buf, len, 0, "byte 12: the header announces 2147483648 bytes of data ([32768, 65536] "
                        "uint8), but the file holds only 2 more (a truncated file?)");
 }
@@ -281,13 +248,13 @@ static void test_dims_beyond_the_data(void **state)
     (void)state;
     unsigned char buf[64];
     const uint32_t dims[] = {60000, 28, 28};
-    size_t len = build(buf, 0x08, 3, dims, "0123456789", 10);
+    size_t len = nn_test_idx(buf, 0x08, 3, dims, "0123456789", 10);
     fails(buf, len, 0, "byte 16: the header announces 47040000 bytes of data ([60000, 28, 28] "
                        "uint8), but the file holds only 10 more (a truncated file?)");
     fails(buf, len, 1, "byte 26: the file ends inside the data: 10 of 47040000 elements of "
                        "[60000, 28, 28] uint8 read (a truncated file?)");
     const uint32_t huge[] = {1u << 31};
-    len = build(buf, 0x0E, 1, huge, "01234567", 8);
+    len = nn_test_idx(buf, 0x0E, 1, huge, "01234567", 8);
     fails(buf, len, 1, "byte 16: the file ends inside the data: 1 of 2147483648 elements of "
                        "[2147483648] float64 read (a truncated file?)");
     fails(buf, len, 0, "byte 8: the header announces 17179869184 bytes of data ([2147483648] "
@@ -299,7 +266,7 @@ static void test_trailing_bytes(void **state)
     (void)state;
     unsigned char buf[64];
     const uint32_t dims[] = {2};
-    size_t len = build(buf, 0x08, 1, dims, "\1\2\3", 3);
+    size_t len = nn_test_idx(buf, 0x08, 1, dims, "\1\2\3", 3);
     fails(buf, len, 0, "byte 10: 1 bytes after the data (expected the file to end after 2 "
                        "bytes of [2] uint8)");
     fails(buf, len, 1, "byte 10: more bytes after the data (expected the file to end after 2 "
@@ -312,17 +279,17 @@ static void test_non_finite(void **state)
     unsigned char buf[64];
     const uint32_t dims[] = {3};
     const unsigned char nan[] = {0x3F, 0x80, 0, 0, 0x7F, 0xC0, 0, 0, 0, 0, 0, 0};
-    size_t len = build(buf, 0x0D, 1, dims, nan, sizeof nan);
+    size_t len = nn_test_idx(buf, 0x0D, 1, dims, nan, sizeof nan);
     fails(buf, len, 0, "byte 12: value nan at element 1 is not a finite float32 (expected "
                        "finite numbers below 3.40282e+38)");
     const unsigned char inf[] = {0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xF0, 0, 0, 0, 0, 0, 0};
     const uint32_t two[] = {2};
-    len = build(buf, 0x0E, 1, two, inf, sizeof inf);
+    len = nn_test_idx(buf, 0x0E, 1, two, inf, sizeof inf);
     fails(buf, len, 1, "byte 16: value -inf at element 1 is not a finite float32 (expected "
                        "finite numbers below 3.40282e+38)");
     const unsigned char big[] = {0x47, 0xEF, 0xFF, 0xFF, 0xE0, 0, 0, 1}; /* above FLT_MAX */
     const uint32_t one[] = {1};
-    len = build(buf, 0x0E, 1, one, big, sizeof big);
+    len = nn_test_idx(buf, 0x0E, 1, one, big, sizeof big);
     fails(buf, len, 0, "byte 8: value 3.40282e+38 at element 0 is not a finite float32 "
                        "(expected finite numbers below 3.40282e+38)");
 }
@@ -352,7 +319,7 @@ static void test_io_errors(void **state)
     /* a gzip stream cut short */
     unsigned char buf[64];
     const uint32_t dims[] = {4};
-    size_t len = build(buf, 0x08, 1, dims, "abcd", 4);
+    size_t len = nn_test_idx(buf, 0x08, 1, dims, "abcd", 4);
     write_file("whole.idx.gz", buf, len, 1);
     FILE *f = fopen(path, "rb");
     assert_non_null(f);

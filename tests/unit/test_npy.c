@@ -65,24 +65,12 @@ static size_t npy(unsigned char *buf, int major, const char *dict, const void *d
 
 static void fails(const void *data, size_t len, int gz, const char *after)
 {
-    nn_array a;
-    nn_err err = {{0}};
-    char want[NN_ERR_MAX];
-    const char *p = write_file(gz ? "bad.npy.gz" : "bad.npy", data, len, gz);
-    assert_int_equal(nn_npy_read(p, 1, &a, &err), -1);
-    snprintf(want, sizeof want, "%s: %s", p, after);
-    assert_string_equal(err.msg, want);
-    assert_null(a.u8);
-    assert_null(a.f32);
-    assert_int_equal(a.count, 0);
+    nn_test_read_fails(nn_npy_read, write_file(gz ? "bad.npy.gz" : "bad.npy", data, len, gz), after);
 }
 
 static void reads(const void *data, size_t len, int gz, int keep_u8, nn_array *a)
 {
-    nn_err err = {{0}};
-    const char *p = write_file(gz ? "ok.npy.gz" : "ok.npy", data, len, gz);
-    if (nn_npy_read(p, keep_u8, a, &err) != 0)
-        fail_msg("unexpected error: %s", err.msg);
+    nn_test_read_ok(nn_npy_read, write_file(gz ? "ok.npy.gz" : "ok.npy", data, len, gz), keep_u8, a);
 }
 
 /* A header dict of version 1 (so it starts at byte 10) that must fail at byte 10 + at. */

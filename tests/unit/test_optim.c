@@ -12,24 +12,16 @@
 
 #include "optim.h"
 #include "rng.h"
+#include "testutil.h"
 
 /* A settings blob for ops with its defaults, then KEY=VALUE pairs (NULL-ended). */
 static void make_hp(const nn_optim_ops *ops, double *blob, ...)
 {
     memset(blob, 0, 8 * sizeof *blob);
     assert_true(ops->hp_size <= 8 * sizeof *blob);
-    nn_hparam_defaults(ops->hparams, blob);
     va_list ap;
     va_start(ap, blob);
-    const char *key;
-    while ((key = va_arg(ap, const char *))) {
-        const char *value = va_arg(ap, const char *);
-        const nn_hparam *h = nn_hparam_find(ops->hparams, key);
-        assert_non_null(h);
-        nn_err err;
-        assert_int_equal(nn_hparam_parse(h, blob, ops->type, value, (nn_pos){"t", 1, 1}, &err),
-                         0);
-    }
+    nn_test_hparams(ops->hparams, ops->type, blob, ap);
     va_end(ap);
 }
 

@@ -1,7 +1,6 @@
 /* test_plot.c -- --plot: the checks made before training (file type, gnuplot in PATH) and
  * the pictures gnuplot draws (a PNG by its magic, an SVG by its element), with no temporary
  * file left behind. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +14,7 @@
 
 #include "plot.h"
 #include "xalloc.h"
+#include "testutil.h"
 
 static void test_check(void **state)
 {
@@ -49,17 +49,6 @@ static nn_history sample_history(int acc, int val)
         assert_int_equal(nn_history_add(&h, &r, &err), 0);
     }
     return h;
-}
-
-static int files_in(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
 }
 
 static size_t slurp(const char *path, char *buf, size_t size)
@@ -109,7 +98,7 @@ static void test_write(void **state)
     nn_history empty = {0};
     assert_int_equal(nn_plot_write(png, &empty, &err), -1);
     assert_non_null(strstr(err.msg, "no epoch to draw"));
-    assert_int_equal(files_in(dir), 3); /* the three pictures, nothing else */
+    assert_int_equal(nn_test_count_files(dir), 3); /* the three pictures, nothing else */
     unlink(png);
     unlink(svg);
     unlink(lone);

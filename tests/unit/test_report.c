@@ -17,6 +17,7 @@
 
 #include "report.h"
 #include "xalloc.h"
+#include "testutil.h"
 
 /* What fn wrote to a temporary stream, as a string (static buffer). */
 static const char *captured(FILE *f)
@@ -133,17 +134,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static int files_in(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 static void spill(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -179,7 +169,7 @@ static void test_history_roundtrip(void **state)
                         "1,1,0.85125,0.4551,0.84,0.05,1.250000,12345.7\n"
                         "2,0.5,0.85125,0.4551,0.84,0.05,1.250000,12345.7\n"
                         "3,0.333333333,0.85125,0.4551,0.84,0.05,1.250000,12345.7\n");
-    assert_int_equal(files_in(f->dir), 1); /* no temporary file left */
+    assert_int_equal(nn_test_count_files(f->dir), 1); /* no temporary file left */
     nn_history back = {0};
     assert_int_equal(nn_history_read(&back, f->path, 2, &err), 0);
     assert_int_equal(back.n, 2);

@@ -10,24 +10,16 @@
 #include <cmocka.h>
 
 #include "schedule.h"
+#include "testutil.h"
 
 /* A settings blob for ops: its defaults, then KEY=VALUE pairs (NULL-ended). */
 static void make_hp(const nn_schedule_ops *ops, nn_schedule_hp *hp, ...)
 {
     memset(hp, 0, sizeof *hp);
     assert_int_equal(ops->hp_size, sizeof *hp);
-    nn_hparam_defaults(ops->hparams, hp);
     va_list ap;
     va_start(ap, hp);
-    const char *key;
-    while ((key = va_arg(ap, const char *))) {
-        const char *value = va_arg(ap, const char *);
-        const nn_hparam *h = nn_hparam_find(ops->hparams, key);
-        assert_non_null(h);
-        nn_err err;
-        assert_int_equal(nn_hparam_parse(h, hp, ops->type, value, (nn_pos){"t", 1, 1}, &err),
-                         0);
-    }
+    nn_test_hparams(ops->hparams, ops->type, hp, ap);
     va_end(ap);
 }
 
