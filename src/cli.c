@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,13 @@ int nn_cli_int(const char *opt, const char *text, long min, long max, long *out,
                        text);
     *out = v;
     return 0;
+}
+
+int nn_cli_usage_error(const char *prog, const char *msg, const char *arg)
+{
+    fprintf(stderr, "%s: %s%s%s (see %s --help)\n", prog, msg, arg ? " " : "", arg ? arg : "",
+            prog);
+    return NN_EXIT_USAGE;
 }
 
 int nn_cli_exit_code(int code, const nn_err *err)

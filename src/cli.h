@@ -1,5 +1,5 @@
-/* cli.h -- what nntrain and nnpredict share: exit codes, strict numeric flags, the thread
- * budget and the stop flag set by SIGINT/SIGTERM. */
+/* cli.h -- what nntrain and nnpredict share: exit codes, usage errors, strict numeric flags,
+ * the thread budget and the stop flag set by SIGINT/SIGTERM. */
 #ifndef NN_CLI_H
 #define NN_CLI_H
 
@@ -19,6 +19,10 @@ enum {
 /* Parses text as a whole decimal integer in [min, max] for option opt; else
  * "OPT: expected an integer in [min, max], got 'text'". */
 int nn_cli_int(const char *opt, const char *text, long min, long max, long *out, nn_err *err);
+
+/* Prints "PROG: MSG[ ARG] (see PROG --help)" to stderr for a bad command line (arg may be
+ * NULL) and returns NN_EXIT_USAGE. */
+int nn_cli_usage_error(const char *prog, const char *msg, const char *arg);
 
 /* The exit code for a run that failed with code and message err: NN_EXIT_FAILURE when memory
  * ran out (xalloc.c's "out of memory ...", wherever it was reported: a data set too large for

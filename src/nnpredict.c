@@ -68,9 +68,7 @@ typedef struct predictor {
 
 static int fail_usage(const char *msg, const char *arg)
 {
-    fprintf(stderr, "nnpredict: %s%s%s (see nnpredict --help)\n", msg, arg ? " " : "",
-            arg ? arg : "");
-    return NN_EXIT_USAGE;
+    return nn_cli_usage_error("nnpredict", msg, arg);
 }
 
 /* Returns -1 to go on, or the exit code to stop with. */

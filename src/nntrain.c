@@ -106,9 +106,7 @@ typedef struct run {
 
 static int fail_usage(const char *msg, const char *arg)
 {
-    fprintf(stderr, "nntrain: %s%s%s (see nntrain --help)\n", msg, arg ? " " : "",
-            arg ? arg : "");
-    return NN_EXIT_USAGE;
+    return nn_cli_usage_error("nntrain", msg, arg);
 }
 
 /* Records one override; origin names it in messages. arg is "KEY=VALUE" for -s, or just the
