@@ -23,11 +23,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from bench import MODELS, TOP
 from torch_workloads import network, read_idx
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ROWS = 676
-MODELS = {"W2": "models/fashion_mlp.yaml", "W3": "models/fashion_cnn.yaml"}
 BOUND = 1e-3
 
 
