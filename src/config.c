@@ -370,8 +370,8 @@ out:
 
 static const char *const top_keys[] = {
     "input", "layers", "loss", "optimizer", "epochs", "learning_rate", "batch_size", "seed",
-    "shuffle", "init", "weight_decay", "clip_norm", "lr_schedule", "early_stopping", "validation",
-    "data", NULL,
+    "shuffle", "init", "weight_decay", "clip_norm", "lr_schedule", "early_stopping",
+    "restore_best", "validation", "data", NULL,
 };
 
 static const char *const data_keys[] = {
@@ -753,10 +753,15 @@ out:
 
 /* ---- tree -> spec ------------------------------------------------------------------------- */
 
+/* What restore_best said, resolved against early_stopping once every key is read. */
+typedef enum restore_said { RESTORE_UNSAID, RESTORE_OFF, RESTORE_ON, RESTORE_MONITOR } restore_said;
+
 typedef struct conv {
     nn_spec *spec;
     const char *base_dir; /* NULL: relative paths kept as written */
     nn_err *err;
+    restore_said restore;
+    int restore_monitor;  /* with RESTORE_MONITOR: the nn_monitor named */
 } conv;
 
 static int need_scalar(const node *n, const char *what, nn_err *err)
@@ -996,6 +1001,58 @@ static int conv_early(conv *c, const node *n)
             nn_hparam_parse(h, e, "early_stopping", v->text, v->pos, c->err) < 0)
             return -1;
     }
+    return 0;
+}
+
+/* restore_best: a boolean, or the monitor whose best epoch's weights to keep. */
+static int conv_restore_best(conv *c, const node *n)
+{
+    char buf[256];
+    c->spec->restore_best_pos = n->pos;
+    if (need_scalar(n, "restore_best", c->err) < 0)
+        return -1;
+    int monitor = nn_hparam_word_index(nn_monitor_names, n->text);
+    if (monitor >= 0) {
+        c->restore = RESTORE_MONITOR;
+        c->restore_monitor = monitor;
+        return 0;
+    }
+    static const nn_hparam onoff = {.key = "restore_best", .kind = NN_HP_BOOL};
+    int on;
+    nn_err ignored;
+    if (nn_hparam_parse(&onoff, &on, NULL, n->text, n->pos, &ignored) < 0)
+        return nn_fail_at(c->err, n->pos, "restore_best: expected true, false or the monitor "
+                                          "to watch (val_loss, val_acc, loss), got '%s'",
+                          shown(n->text, buf, sizeof buf));
+    c->restore = on ? RESTORE_ON : RESTORE_OFF;
+    return 0;
+}
+
+/* Settles restore_best: on by default with early stopping, whose monitor it shares; alone, it
+ * watches the monitor it names, or val_loss when there is validation data, else loss. */
+static int resolve_restore_best(conv *c)
+{
+    nn_spec *s = c->spec;
+    nn_early_spec *e = &s->early;
+    const nn_data_spec *d = &s->data;
+    if (c->restore == RESTORE_UNSAID) {
+        e->restore_best = e->enabled;
+        s->restore_best_pos = s->early_pos;
+        return 0;
+    }
+    e->restore_best = c->restore != RESTORE_OFF;
+    if (c->restore == RESTORE_MONITOR && e->enabled && c->restore_monitor != e->monitor)
+        return nn_fail_at(c->err, s->restore_best_pos, "restore_best watches %s, "
+                          "early_stopping %s (expected one monitor: restore_best: true keeps "
+                          "early_stopping's)", nn_monitor_names[c->restore_monitor],
+                          nn_monitor_names[e->monitor]);
+    if (e->enabled)
+        return 0;
+    if (c->restore == RESTORE_MONITOR)
+        e->monitor = c->restore_monitor;
+    else
+        e->monitor = d->validation > 0 || d->validation_file ? NN_MONITOR_VAL_LOSS
+                                                             : NN_MONITOR_LOSS;
     return 0;
 }
 
@@ -1346,6 +1403,8 @@ static int convert(conv *c, node *root)
             rc = conv_schedule(c, v);
         } else if (strcmp(key, "early_stopping") == 0) {
             rc = conv_early(c, v);
+        } else if (strcmp(key, "restore_best") == 0) {
+            rc = conv_restore_best(c, v);
         } else if (strcmp(key, "validation") == 0) {
             rc = conv_validation(c, v);
         } else if (strcmp(key, "data") == 0) {
@@ -1370,7 +1429,7 @@ static int convert(conv *c, node *root)
     if (conv_optim(c, optim ? optim : &sgd) < 0)
         return -1;
     node constant = {.kind = N_SCALAR, .pos = root->pos, .text = (char *)"constant"};
-    if (!s->schedule && conv_schedule(c, &constant) < 0)
+    if ((!s->schedule && conv_schedule(c, &constant) < 0) || resolve_restore_best(c) < 0)
         return -1;
     return conv_layers(c, layers);
 }
@@ -1456,7 +1515,7 @@ static int parse(const char *text, size_t len, const char *name, int stdin_name,
     for (int i = 0; i < nov; i++)
         if (apply_override(root, &ov[i], spec->origins[i], err) < 0)
             goto fail;
-    conv c = {spec, base_dir, err};
+    conv c = {.spec = spec, .base_dir = base_dir, .err = err};
     if (convert(&c, root) < 0)
         goto fail;
     node_free(root);
@@ -1754,6 +1813,9 @@ int nn_config_emit(const nn_spec *spec, char **text, nn_err *err)
         put_hparams(&o, nn_early_hparams, &spec->early, &first);
         put_str(&o, "}\n");
     }
+    if (spec->early.enabled || spec->early.restore_best)
+        putf(&o, "restore_best: %s\n", spec->early.restore_best
+                                            ? nn_monitor_names[spec->early.monitor] : "false");
     const nn_data_spec *d = &spec->data;
     if (d->validation_file) {
         put_str(&o, "validation: ");

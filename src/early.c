@@ -23,6 +23,11 @@ int nn_early_is_acc(const nn_early_spec *s)
     return s->monitor == NN_MONITOR_VAL_ACC;
 }
 
+int nn_early_watches(const nn_early_spec *s)
+{
+    return s->enabled || s->restore_best;
+}
+
 int nn_early_needs_val(const nn_early_spec *s)
 {
     return s->monitor == NN_MONITOR_VAL_LOSS || s->monitor == NN_MONITOR_VAL_ACC;
@@ -46,5 +51,5 @@ int nn_early_update(const nn_early_spec *s, nn_early_state *st, int epoch, doubl
         return NN_EARLY_BETTER;
     }
     st->wait++;
-    return st->wait >= s->patience ? NN_EARLY_STOP : NN_EARLY_WAIT;
+    return s->enabled && st->wait >= s->patience ? NN_EARLY_STOP : NN_EARLY_WAIT;
 }

@@ -12,15 +12,24 @@
 
 #include "hparam.h"
 
-typedef enum nn_monitor { NN_MONITOR_VAL_LOSS, NN_MONITOR_VAL_ACC, NN_MONITOR_LOSS } nn_monitor;
+typedef enum nn_monitor {
+    NN_MONITOR_VAL_LOSS,
+    NN_MONITOR_VAL_ACC,
+    NN_MONITOR_LOSS,
+    NN_MONITOR_COUNT
+} nn_monitor;
 extern const char *const nn_monitor_names[]; /* "val_loss", "val_acc", "loss", NULL */
 
-/* The settings; enabled is 0 when the model file has no early_stopping. */
+/* The settings; enabled is 0 when the model file has no early_stopping. The same monitor
+ * serves restore_best (the model file's top-level key), which keeps the best epoch's weights
+ * with or without early stopping: it is on by default with early stopping, and without it
+ * watches val_loss when there is validation data, else loss, unless it names a monitor. */
 typedef struct nn_early_spec {
-    int enabled;
+    int enabled;      /* stop when the monitor stops improving */
     int patience;     /* epochs without improvement before stopping, >= 1 */
     int monitor;      /* nn_monitor */
     double min_delta; /* the smallest change that counts as an improvement, >= 0 */
+    int restore_best; /* the weights written are the best epoch's, not the last's */
 } nn_early_spec;
 
 /* The keys of the early_stopping map (patience is the main one), for config.c. */
@@ -36,9 +45,12 @@ typedef struct nn_early_state {
 enum { NN_EARLY_BETTER = 1, NN_EARLY_WAIT = 0, NN_EARLY_STOP = -1 };
 
 /* Records the monitored value of epoch `epoch`: NN_EARLY_BETTER when it is the new best (the
- * caller keeps these weights), NN_EARLY_STOP when patience has run out (the caller puts the
- * best weights back and stops), else NN_EARLY_WAIT. A NaN value never improves. */
+ * caller keeps these weights), NN_EARLY_STOP when early stopping is enabled and patience has
+ * run out (the caller stops), else NN_EARLY_WAIT. A NaN value never improves. */
 int nn_early_update(const nn_early_spec *s, nn_early_state *st, int epoch, double value);
+
+/* 1 when a best epoch is watched: for early stopping, restore_best, or both. */
+int nn_early_watches(const nn_early_spec *s);
 
 /* 1 when the monitor needs validation data (val_loss, val_acc). */
 int nn_early_needs_val(const nn_early_spec *s);

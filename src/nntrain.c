@@ -81,6 +81,7 @@ typedef struct options {
     int nov;
     int threads;
     int quiet, summary, dry_run;
+    int mute;               /* a rank other than 0 of a job: rank 0 speaks for it */
     nn_log_format log_format;
     const char *history;    /* --history FILE.csv, or NULL */
     const char *plot;       /* --plot FILE.png|FILE.svg, or NULL */
@@ -102,11 +103,23 @@ typedef struct run {
     nn_dist *dist;       /* the processes of the job: one, unless run by mpirun (dist.h) */
     int rank;            /* this process's: only rank 0 prints and writes files */
     int agreed;          /* the ranks have agreed on how the job ends (see agree) */
+    const char *status;  /* how the run ended, for the JSON summary; NULL: it did not start */
+    int wrote;           /* a weights file was written by this run: */
+    nn_epoch_record written; /* the epoch of its weights and their figures, */
+    int written_whole;   /* and whether they are that epoch's end (not a stop inside the next) */
+    nn_metrics test_metrics; /* the test set's figures, when evaluated (test_metrics.n > 0) */
 } run;
 
 static int fail_usage(const char *msg, const char *arg)
 {
     return nn_cli_usage_error("nntrain", msg, arg);
+}
+
+/* Whether the log on stdout (epoch lines, the test line, the JSON summary) is printed: -q
+ * silences it, but not a JSON log asked for with --log-format json. */
+static int logs(const options *o)
+{
+    return !o->mute && (!o->quiet || o->log_format == NN_LOG_JSON);
 }
 
 /* Records one override; origin names it in messages. arg is "KEY=VALUE" for -s, or just the
@@ -335,63 +348,82 @@ static int add_meta(nn_meta_entry *meta, int *n, char (*buf)[64], const char *ke
     return 0;
 }
 
-/* The early stopping metadata (best_epoch, best_<monitor>, stopped_epoch) and the training
- * state for the OPTM section. */
-static void add_train_meta(run *r, nn_meta_entry *meta, int *nmeta, char (*buf)[64],
-                           nn_train_state *state)
+/* The figures of an epoch record under the keys the epoch lines use. */
+static void add_record_meta(nn_meta_entry *meta, int *nmeta, char (*buf)[64],
+                            const nn_epoch_record *rec)
 {
-    static const char *const best_keys[] = {"best_val_loss", "best_val_acc", "best_loss"};
+    add_meta(meta, nmeta, buf, "loss", "%.9g", rec->loss);
+    if (rec->has & NN_RECORD_ACC)
+        add_meta(meta, nmeta, buf, "acc", "%.6g", rec->acc);
+    if (rec->has & NN_RECORD_VAL)
+        add_meta(meta, nmeta, buf, "val_loss", "%.9g", rec->val_loss);
+    if (rec->has & NN_RECORD_VAL_ACC)
+        add_meta(meta, nmeta, buf, "val_acc", "%.6g", rec->val_acc);
+}
+
+/* The best epoch's metadata (best_epoch, best_<monitor>, stopped_epoch). */
+static void add_best_meta(const run *r, nn_meta_entry *meta, int *nmeta, char (*buf)[64])
+{
+    static const char *const best_keys[NN_MONITOR_COUNT] = {"best_val_loss", "best_val_acc",
+                                                            "best_loss"};
     double best;
     int stopped;
     int best_epoch = nn_trainer_best(r->trainer, &best, &stopped);
     if (best_epoch > 0) {
         add_meta(meta, nmeta, buf, "best_epoch", "%.0f", best_epoch);
         add_meta(meta, nmeta, buf, best_keys[r->spec.early.monitor], "%.9g", best);
-        if (stopped)
-            add_meta(meta, nmeta, buf, "stopped_epoch", "%.0f", stopped);
     }
-    nn_trainer_state(r->trainer, &r->shuffle, state);
+    if (stopped)
+        add_meta(meta, nmeta, buf, "stopped_epoch", "%.0f", stopped);
 }
 
-static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, nn_err *err)
+/* Writes the weights file: the tensors the trainer keeps (the best epoch's with restore_best),
+ * metadata that describes them, and the training state; remembers what it wrote for the run's
+ * summary. */
+static int write_weights(run *r, nn_err *err)
 {
     char *conf = NULL;
     nn_tensor *tensors = NULL;
     int ntensors = 0;
     if (nn_config_emit(&r->spec, &conf, err) < 0 ||
-        nn_model_tensors(r->model, &tensors, &ntensors, err) < 0) {
+        nn_trainer_tensors(r->trainer, &tensors, &ntensors, err) < 0) {
         nn_free(conf);
         return -1;
     }
+    int epoch_end;
+    nn_epoch_record kept = nn_trainer_kept(r->trainer, &epoch_end);
+    int epochs_done = nn_trainer_epochs_done(r->trainer);
+    size_t rows_done = nn_trainer_rows_done(r->trainer);
     nn_meta_entry meta[16];
     char buf[16][64];
     int nmeta = 0;
     add_meta(meta, &nmeta, buf, "epochs_done", "%.0f", epochs_done);
+    if (rows_done)
+        add_meta(meta, &nmeta, buf, "epoch_rows_done", "%.0f", (double)rows_done);
     add_meta(meta, &nmeta, buf, "seed", "%.0f", r->spec.run.seed);
     add_meta(meta, &nmeta, buf, "threads", "%.0f", r->opt.threads);
     add_meta(meta, &nmeta, buf, "train_rows", "%.0f", (double)r->train.n);
-    if (last && epochs_done > 0) {
-        add_meta(meta, &nmeta, buf, "loss", "%.9g", last->train.loss);
-        if (last->train.has_acc)
-            add_meta(meta, &nmeta, buf, "acc", "%.6g", last->train.acc);
-        if (last->has_val) {
-            add_meta(meta, &nmeta, buf, "val_loss", "%.9g", last->val.loss);
-            if (last->val.has_acc)
-                add_meta(meta, &nmeta, buf, "val_acc", "%.6g", last->val.acc);
-        }
-    }
+    if (kept.epoch > 0 && epoch_end)
+        add_meta(meta, &nmeta, buf, "weights_epoch", "%.0f", kept.epoch);
+    if (kept.epoch > 0)
+        add_record_meta(meta, &nmeta, buf, &kept);
+    add_best_meta(r, meta, &nmeta, buf);
     nn_train_state state;
-    if (r->trainer)
-        add_train_meta(r, meta, &nmeta, buf, &state);
+    nn_trainer_state(r->trainer, &r->shuffle, &state);
     meta[nmeta].key = "nntrain_version";
     meta[nmeta++].value = NN_VERSION;
     nn_weights w = {
         .conf = conf, .tensors = tensors, .ntensors = ntensors, .prep = r->prep,
-        .meta = meta, .nmeta = nmeta, .state = r->trainer ? &state : NULL,
+        .meta = meta, .nmeta = nmeta, .state = &state,
     };
     int rc = nn_weights_write(r->output, &w, err);
     nn_free(conf);
     nn_free(tensors);
+    if (rc == 0) {
+        r->wrote = 1;
+        r->written = kept;
+        r->written_whole = epoch_end;
+    }
     return rc;
 }
 
@@ -400,8 +432,6 @@ static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, n
 typedef struct epoch_ctx {
     const options *opt;
     run *r;
-    nn_epoch_report last;
-    int have_last;        /* an epoch completed in this process */
     nn_progress *bar;     /* the progress bar, when stderr is a terminal; else NULL */
     int history_failed;   /* out of memory recording the history */
 } epoch_ctx;
@@ -409,14 +439,12 @@ typedef struct epoch_ctx {
 static void on_epoch(const nn_epoch_report *rep, void *ctx)
 {
     epoch_ctx *c = ctx;
-    c->last = *rep;
-    c->have_last = 1;
     if (c->bar)
         nn_progress_clear(c->bar);
     nn_err err;
     if ((c->opt->history || c->opt->plot) && nn_history_add(&c->r->history, rep, &err) < 0)
         c->history_failed = 1;
-    if (!c->opt->quiet)
+    if (logs(c->opt))
         nn_report_epoch(stdout, c->opt->log_format, rep);
 }
 
@@ -434,7 +462,7 @@ static int on_epoch_end(nn_trainer *t, const nn_epoch_report *rep, void *ctx, nn
     int every = c->opt->checkpoint_every;
     if (every <= 0 || rep->epoch % every != 0)
         return 0;
-    if (write_weights(c->r, rep->epoch, rep, err) < 0)
+    if (write_weights(c->r, err) < 0)
         return -1;
     if (c->opt->history && nn_history_write(&c->r->history, c->opt->history, err) < 0)
         return -1;
@@ -466,14 +494,17 @@ static int check_training(const run *r, nn_err *err)
     if (r->opt.plot && (nn_plot_check(r->opt.plot, err) < 0 ||
                         check_dir("--plot", r->opt.plot, err) < 0))
         return -1;
-    if (e->enabled && nn_early_needs_val(e) && r->val.n == 0)
-        return nn_fail_at(err, r->spec.early_pos, "early_stopping: monitor %s needs validation "
-                          "data (expected validation: FRACTION or PATH, or monitor: loss)",
+    const char *key = e->enabled ? "early_stopping" : "restore_best";
+    nn_pos pos = e->enabled ? r->spec.early_pos : r->spec.restore_best_pos;
+    if (!nn_early_watches(e))
+        return 0;
+    if (nn_early_needs_val(e) && r->val.n == 0)
+        return nn_fail_at(err, pos, "%s: monitor %s needs validation data (expected "
+                          "validation: FRACTION or PATH, or monitor: loss)", key,
                           nn_monitor_names[e->monitor]);
-    if (e->enabled && e->monitor == NN_MONITOR_VAL_ACC && r->spec.loss->task ==
-        NN_TASK_REGRESSION)
-        return nn_fail_at(err, r->spec.early_pos, "early_stopping: monitor val_acc needs a "
-                          "classification loss (expected monitor: val_loss or loss)");
+    if (e->monitor == NN_MONITOR_VAL_ACC && r->spec.loss->task == NN_TASK_REGRESSION)
+        return nn_fail_at(err, pos, "%s: monitor val_acc needs a classification loss "
+                          "(expected monitor: val_loss or loss)", key);
     return 0;
 }
 
@@ -512,10 +543,15 @@ static void report_early_stop(const run *r)
     int best_epoch = nn_trainer_best(r->trainer, &best, &stopped);
     if (!stopped || r->opt.quiet)
         return;
-    fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d epochs; "
-            "keeping the weights of epoch %d (%s=%.6g)\n", stopped,
-            nn_monitor_names[r->spec.early.monitor], r->spec.early.patience, best_epoch,
-            nn_monitor_names[r->spec.early.monitor], best);
+    const char *monitor = nn_monitor_names[r->spec.early.monitor];
+    if (r->spec.early.restore_best)
+        fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d "
+                "epochs; keeping the weights of epoch %d (%s=%.6g)\n", stopped, monitor,
+                r->spec.early.patience, best_epoch, monitor, best);
+    else
+        fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d "
+                "epochs since epoch %d (%s=%.6g); keeping the last weights (restore_best: "
+                "false)\n", stopped, monitor, r->spec.early.patience, best_epoch, monitor, best);
 }
 
 /* ---- the ranks of a job (mpirun -np N nntrain-mpi; dist.h) ------------------------------ */
@@ -530,6 +566,7 @@ static void join_job(run *r)
     if (r->rank == 0)
         return;
     o->quiet = 1;
+    o->mute = 1;
     o->history = NULL;
     o->plot = NULL;
     o->checkpoint_every = 0;
@@ -586,6 +623,26 @@ static int start_together(run *r, nn_err *err)
     return code;
 }
 
+/* The JSON log's last line: how the run ended (a run that failed before training began too;
+ * not --summary, --dry-run, --help or --version, which train nothing). */
+static void report_run(const run *r, int code, const nn_err *err)
+{
+    int trained = r->status != NULL;
+    if (!trained && (code == NN_EXIT_OK || !r->opt.model))
+        return;
+    nn_run_summary s = {
+        .status = trained ? r->status : "failed",
+        .exit_code = code,
+        .epochs_done = r->trainer ? nn_trainer_epochs_done(r->trainer) : 0,
+        .weights = r->wrote ? r->output : NULL,
+        .rows_done = r->trainer ? nn_trainer_rows_done(r->trainer) : 0,
+        .kept = r->written_whole ? &r->written : NULL,
+        .test = r->test_metrics.n ? &r->test_metrics : NULL,
+        .error = code != NN_EXIT_OK && err->msg[0] && code < 128 ? err->msg : NULL,
+    };
+    nn_report_run(stdout, &s);
+}
+
 static void free_run(run *r)
 {
     nn_trainer_free(r->trainer);
@@ -599,6 +656,8 @@ static void free_run(run *r)
     nn_history_destroy(&r->history);
     free_options(&r->opt);
 }
+
+static int train_and_write(run *r, nn_err *err);
 
 /* Everything after option parsing; returns the exit code. */
 static int train_main(run *r, nn_err *err)
@@ -635,13 +694,34 @@ static int train_main(run *r, nn_err *err)
     r->trainer = nn_trainer_new(r->model, &r->spec, &r->train, err);
     if (!r->trainer)
         return NN_EXIT_FAILURE;
-    nn_trainer_set_dist(r->trainer, r->dist);
+    if (nn_trainer_set_dist(r->trainer, r->dist, err) < 0)
+        return NN_EXIT_FAILURE;
     if (o->resume && resume(r, err) < 0)
         return NN_EXIT_USAGE;
     int code = start_together(r, err);
     if (code != NN_EXIT_OK)
         return code;
+    return train_and_write(r, err);
+}
 
+/* The status of the JSON summary for nn_train's result rc. */
+static const char *status_of(const run *r, int rc)
+{
+    double best;
+    int stopped;
+    nn_trainer_best(r->trainer, &best, &stopped);
+    if (rc < 0)
+        return nn_trainer_diverged(r->trainer) ? "diverged" : "failed";
+    if (rc == 1)
+        return "interrupted";
+    return stopped ? "early_stopped" : "finished";
+}
+
+/* Trains, evaluates the test set and writes the weights file and the other outputs; returns
+ * the exit code. */
+static int train_and_write(run *r, nn_err *err)
+{
+    const options *o = &r->opt;
     volatile sig_atomic_t *stop = nn_cli_stop_flag();
     nn_progress bar;
     nn_progress_init(&bar, stderr);
@@ -654,6 +734,7 @@ static int train_main(run *r, nn_err *err)
                       &ctx, stop, &done, err);
     if (show_bar)
         nn_progress_clear(&bar);
+    r->status = status_of(r, rc);
     if (rc < 0) {
         nn_err ignored; /* the history up to the last good epoch is still worth having */
         if (o->history && !ctx.history_failed)
@@ -662,13 +743,14 @@ static int train_main(run *r, nn_err *err)
     }
     report_early_stop(r);
     if (rc == 0 && r->test.n) {
-        nn_metrics m = nn_trainer_evaluate(r->trainer, &r->test, NULL);
-        if (!o->quiet)
-            nn_report_test(stdout, o->log_format, &m);
+        r->test_metrics = nn_trainer_evaluate(r->trainer, &r->test, NULL);
+        if (logs(o))
+            nn_report_test(stdout, o->log_format, &r->test_metrics);
     }
-    if ((r->rank == 0 && write_weights(r, done, ctx.have_last ? &ctx.last : NULL, err) < 0) ||
-        write_outputs(r, &ctx, err) < 0)
+    if ((r->rank == 0 && write_weights(r, err) < 0) || write_outputs(r, &ctx, err) < 0) {
+        r->status = "failed";
         return NN_EXIT_FAILURE;
+    }
     if (rc == 1) {
         if (r->rank == 0)
             fprintf(stderr, "nntrain: stopped by signal after %d epochs; weights written to "
@@ -704,6 +786,8 @@ int main(int argc, char **argv)
     }
     if (!r.agreed) /* prints the error, once for the job */
         code = agree(&r, code, 0, &err);
+    if (code >= 0 && logs(&r.opt) && r.opt.log_format == NN_LOG_JSON)
+        report_run(&r, code, &err);
     free_run(&r);
     nn_dist_finalize(r.dist);
     return code;

@@ -69,6 +69,58 @@ void nn_report_test(FILE *out, nn_log_format fmt, const nn_metrics *m)
     fflush(out);
 }
 
+/* A JSON string: quotes, backslashes and control bytes escaped; other bytes as they are. */
+static void json_string(FILE *out, const char *s)
+{
+    putc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            putc(*p, out);
+    }
+    putc('"', out);
+}
+
+void nn_report_run(FILE *out, const nn_run_summary *s)
+{
+    fputs("{\"status\":", out);
+    json_string(out, s->status);
+    fprintf(out, ",\"exit_code\":%d,\"epochs_done\":%d", s->exit_code, s->epochs_done);
+    if (s->rows_done)
+        fprintf(out, ",\"epoch_rows_done\":%zu", s->rows_done);
+    fputs(",\"weights\":", out);
+    if (s->weights)
+        json_string(out, s->weights);
+    else
+        fputs("null", out);
+    const nn_epoch_record *k = s->weights ? s->kept : NULL;
+    if (k && k->epoch > 0) {
+        fprintf(out, ",\"weights_epoch\":%d", k->epoch);
+        json_number(out, "loss", "%.9g", k->loss);
+        if (k->has & NN_RECORD_ACC)
+            json_number(out, "acc", "%.6g", k->acc);
+        if (k->has & NN_RECORD_VAL)
+            json_number(out, "val_loss", "%.9g", k->val_loss);
+        if (k->has & NN_RECORD_VAL_ACC)
+            json_number(out, "val_acc", "%.6g", k->val_acc);
+    }
+    if (s->test) {
+        json_number(out, "test_loss", "%.9g", s->test->loss);
+        if (s->test->has_acc)
+            json_number(out, "test_acc", "%.6g", s->test->acc);
+        fprintf(out, ",\"test_rows\":%zu", s->test->n);
+    }
+    if (s->error) {
+        fputs(",\"error\":", out);
+        json_string(out, s->error);
+    }
+    fputs("}\n", out);
+    fflush(out);
+}
+
 void nn_report_summary(FILE *out, const nn_model *m)
 {
     char shape[64];

@@ -22,6 +22,27 @@ void nn_report_epoch(FILE *out, nn_log_format fmt, const nn_epoch_report *r);
 /* text: "test loss=0.412300 acc=0.8512"; json: {"test_loss":...,"test_acc":...} */
 void nn_report_test(FILE *out, nn_log_format fmt, const nn_metrics *m);
 
+/* How a run ended, for the last line of a JSON log. */
+typedef struct nn_run_summary {
+    const char *status;            /* finished, early_stopped, interrupted, diverged, failed */
+    int exit_code;
+    int epochs_done;
+    size_t rows_done;              /* rows of epoch epochs_done + 1 trained before a stop */
+    const char *weights;           /* the weights file this run wrote, or NULL: none */
+    const nn_epoch_record *kept;   /* the epoch of its weights and their figures; NULL when
+                                      they are not an epoch's end (a stop inside one) */
+    const nn_metrics *test;        /* the test set's figures, or NULL */
+    const char *error;             /* what went wrong, or NULL */
+} nn_run_summary;
+
+/* One JSON object: {"status":"finished","exit_code":0,"epochs_done":10,"weights":"x.nnw",
+ * "weights_epoch":8,"loss":...,"acc":...,"val_loss":...,"val_acc":...,"test_loss":...,
+ * "test_acc":...,"test_rows":...}; "epoch_rows_done" after epochs_done when a stop cut the
+ * next epoch short, "weights":null when no file was written, "error" when something went
+ * wrong. The figures are those of weights_epoch; both are left out when the weights are not
+ * an epoch's end. */
+void nn_report_run(FILE *out, const nn_run_summary *s);
+
 /* The layer table: layer, type, output shape, parameters; then the total. */
 void nn_report_summary(FILE *out, const nn_model *m);
 

@@ -73,8 +73,9 @@ typedef struct nn_spec {
     void *optim_hp;           /* optim->hp_size bytes, or NULL */
     const nn_schedule_ops *schedule; /* lr_schedule: never NULL once parsed (constant) */
     void *schedule_hp;        /* an nn_schedule_hp of schedule->hp_size bytes, owned */
-    nn_early_spec early;      /* early_stopping; early.enabled 0 when absent */
+    nn_early_spec early;      /* early_stopping and restore_best; early.enabled 0 when absent */
     nn_pos early_pos;         /* the early_stopping item in the model file */
+    nn_pos restore_best_pos;  /* the restore_best item, or the early_stopping one */
     nn_run_spec run;
     nn_data_spec data;
     /* Positions of items set by -s overrides name the override ("-s layers.0={dense: 4}")

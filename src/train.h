@@ -7,10 +7,12 @@
  *
  * One step, as in PyTorch: forward, loss, backward, clip the global gradient norm
  * (clip_norm), weight decay, optimizer step (optim.h), with the learning rate the schedule
- * gives the epoch (schedule.h). After each epoch early stopping (early.h) may end the run and
- * put back the best epoch's weights. The trainer's state (optimizer slots, step count, epochs
- * done, row permutation, early stopping) can be exported into an nn_train_state for a
- * checkpoint and imported again to resume, so that a resumed run continues bit for bit. */
+ * gives the epoch (schedule.h). After each epoch the monitor (early.h) records the best epoch
+ * and its weights; early stopping may end the run, and restore_best makes the best epoch's
+ * weights the ones a weights file gets. The trainer's state (optimizer slots, step count,
+ * epochs done, row permutation, the position inside an epoch a stop cut short, the best
+ * epoch) can be exported into an nn_train_state for a checkpoint and imported again to resume,
+ * so that a resumed run continues with the very next batch, bit for bit. */
 #ifndef NN_TRAIN_H
 #define NN_TRAIN_H
 
@@ -82,26 +84,43 @@ void nn_trainer_set_hooks(nn_trainer *t, const nn_train_hooks *h);
  * from a stream of its own per rank and step, so the shared generator only shuffles. The stop
  * flag is honoured by all ranks together, one batch after any rank sees it, and a failing
  * epoch_end hook on one rank ends nn_train on every rank. A job of one rank changes nothing. */
-void nn_trainer_set_dist(nn_trainer *t, nn_dist *d);
+int nn_trainer_set_dist(nn_trainer *t, nn_dist *d, nn_err *err);
 
-/* Fills *s with the trainer's state and rng's (the generator given to nn_train), for the OPTM
- * section of a weights file. The arrays are borrowed from the trainer and valid until it
- * trains again or is freed. */
-void nn_trainer_state(const nn_trainer *t, const nn_rng *rng, nn_train_state *s);
+/* Fills *s with the trainer's state and rng's (the generator given to nn_train), for the
+ * training state section of a weights file, to go with the tensors of nn_trainer_tensors. The
+ * arrays are borrowed from the trainer and valid until it trains again or is freed. */
+void nn_trainer_state(nn_trainer *t, const nn_rng *rng, nn_train_state *s);
+
+/* The tensors a weights file gets, as nn_model_tensors gives them (*out is the caller's to
+ * nn_free), but pointing at the best epoch's values when restore_best keeps those and they are
+ * not in the model. Valid until the trainer trains again or is freed. */
+int nn_trainer_tensors(const nn_trainer *t, nn_tensor **out, int *n, nn_err *err);
+
+/* The figures of the epoch whose weights nn_trainer_tensors gives (epoch 0: none completed
+ * yet). *epoch_end is 1 when the weights are those of that epoch's end; 0 when they are those
+ * of a stop inside the next epoch (the figures are then the last completed epoch's). */
+nn_epoch_record nn_trainer_kept(const nn_trainer *t, int *epoch_end);
+
+/* Rows of the epoch in progress trained before a stop cut it short, else 0. */
+size_t nn_trainer_rows_done(const nn_trainer *t);
 
 /* Makes the trainer continue from state s (read from `file`, named in messages) and sets rng
- * to the saved generator; the model's weights must already be loaded. The optimizer type, its
- * slot count, the number of trainable values and of training rows must match, else an error
- * that says which. If early stopping now watches another metric than s did, its record starts
- * afresh. */
+ * to the saved generator; the model's weights must already be loaded from the same file, and
+ * in a job nn_trainer_set_dist must come first. The optimizer type, its slot count, the number
+ * of trainable values and of training rows must match, else an error that says which. A state
+ * saved inside an epoch continues with the next batch of that epoch. If the monitor now
+ * watches another metric than s did, its record starts afresh. */
 int nn_trainer_resume(nn_trainer *t, const nn_train_state *s, const char *file, nn_rng *rng,
                       nn_err *err);
 
 /* Epochs completed so far (resumed ones included). */
 int nn_trainer_epochs_done(const nn_trainer *t);
 
-/* The early stopping record: the best epoch so far (0: none, or early stopping is off) and its
- * value; *stopped_epoch is the epoch at which early stopping ended the run, or 0. */
+/* 1 when nn_train failed because the loss became NaN or infinite. */
+int nn_trainer_diverged(const nn_trainer *t);
+
+/* The monitor's record: the best epoch so far (0: none, or nothing is watched) and its value;
+ * *stopped_epoch is the epoch at which early stopping ended the run, or 0. */
 int nn_trainer_best(const nn_trainer *t, double *best, int *stopped_epoch);
 
 /* Checks that a dataset's targets fit the model's loss and output width: the column count and,
@@ -109,12 +128,14 @@ int nn_trainer_best(const nn_trainer *t, double *best, int *stopped_epoch);
  * the file and line of the first bad row. */
 int nn_check_targets(const nn_model *m, const nn_dataset *ds, nn_err *err);
 
-/* Trains from the epoch after the last one done up to spec->run.epochs (val may be NULL),
- * calling on_epoch after each. Stops early, returning 1, when *stop becomes non-zero (checked
- * after every batch). Returns 0 when every epoch ran or early stopping ended the run (its
- * best weights then put back), or -1 with err when the loss becomes NaN or infinite ("loss
- * became NaN at epoch E batch B"), when early stopping watches validation data and val is
- * NULL, or when a hook fails. *epochs_done tells how many epochs completed in all. */
+/* Trains from where the trainer stands (the epoch after the last one done, or the next batch
+ * of an epoch a stop cut short) up to spec->run.epochs (val may be NULL), calling on_epoch
+ * after each epoch. Stops early, returning 1, when *stop becomes non-zero (checked after every
+ * batch): the state then holds the position inside the epoch. Returns 0 when every epoch ran
+ * or early stopping ended the run; with restore_best the model then holds the best epoch's
+ * weights (the trainer must not train again). Returns -1 with err when the loss becomes NaN or
+ * infinite ("loss became NaN at epoch E batch B"), when the monitor watches validation data
+ * and val is NULL, or when a hook fails. *epochs_done tells how many epochs completed in all. */
 int nn_train(nn_trainer *t, const nn_dataset *train, const nn_dataset *val, nn_rng *rng,
              nn_epoch_fn on_epoch, void *ctx, volatile sig_atomic_t *stop, int *epochs_done,
              nn_err *err);

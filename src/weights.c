@@ -27,7 +27,7 @@
  * (2^32 bytes); the smallest possible file (S = 0) is 16 bytes and is refused, since CONF and
  * TENS are required.
  *
- * Sections. nntrain writes the first four always, and OPTM when it saves the training state
+ * Sections. nntrain writes the first four always, and OPT2 when it saves the training state
  * (every file it writes from a training run), in this order:
  *
  *   CONF  The resolved model config as YAML text (UTF-8), without a terminating NUL and
@@ -47,7 +47,8 @@
  *           u32  value length V, then V bytes of value, any byte but NUL (UTF-8 by convention)
  *         The entries fill the payload exactly; their order is kept. Optional: when absent,
  *         no entries.
- *   OPTM  The training state --resume continues from (struct nn_train_state):
+ *   OPTM  The training state --resume continues from (struct nn_train_state), as files of
+ *         nntrain 0.1.0 hold it; read, never written:
  *           u16  optimizer name length K, 1..63, then K bytes of name, printable ASCII
  *           u32  slot count S, 0..8 (state floats per trainable value)
  *           u64  trainable value count N, at most 2^30 (what TENS can hold in 4 GiB)
@@ -55,12 +56,11 @@
  *           u32  epochs done (the learning-rate schedule is a function of the epoch, so this
  *                is also its position)
  *           u32  flags: bit 0, a signal stopped training inside an epoch; bit 1, early
- *                stopping ended the run (TENS then holds the best epoch's weights); the other
- *                bits are 0
+ *                stopping ended the run; the other bits are 0
  *           4 u64  the state of the shuffle and dropout generator (xoshiro256**)
  *           u64  training row count R (below 2^32), then R u32: the current permutation of
  *                the rows, every index below R exactly once
- *           u32  early stopping monitor (0 val_loss, 1 val_acc, 2 loss)
+ *           u32  monitor of the best epoch (0 val_loss, 1 val_acc, 2 loss)
  *           u32  best epoch (0: none yet), at most the epochs done
  *           u32  epochs since the best epoch without improvement
  *           f64  the monitored value at the best epoch (finite when there is one)
@@ -68,8 +68,27 @@
  *                best epoch, the TENS tensors' values back to back in TENS order
  *           S*N f32  the optimizer state, slot by slot (PyTorch's buffers: momentum: the
  *                velocity; adam, adamw: the first moment, then the second)
- *         The fields fill the payload exactly. Optional: a file without it predicts the same
- *         but cannot be resumed.
+ *         The fields fill the payload exactly. Optional.
+ *   OPT2  The training state as nntrain writes it now: every field of OPTM in the same order
+ *         (flags may also have bit 2: TENS holds the best epoch's weights, kept by
+ *         restore_best; B is then 0, since TENS has them), followed by where the run stands
+ *         inside an epoch and the figures the weights file reports:
+ *           u64  rows done D of epoch (epochs done + 1), below R; 0 at the end of an epoch.
+ *                D > 0 exactly when flags bit 0 is set.
+ *           u32  part count K, 0 when D is 0, else 1..2^20 (the processes of the run), then
+ *                K parts, each what one process summed over the rows it trained of those D:
+ *                  f64 the sum of each batch's mean loss times its rows (finite, >= 0 as
+ *                      far as the loss allows), u64 correct predictions, u64 rows
+ *           2 epoch records, the last completed epoch's and the best epoch's, each:
+ *                  u32 epoch (0: none; the last's is the epochs done, the best's the best
+ *                      epoch), u32 figures present (bit 0 acc, bit 1 val_loss, bit 2 val_acc;
+ *                      none when the epoch is 0), then f64 loss, acc, val_loss, val_acc
+ *                      (0 when absent)
+ *           u64  C, then C f32: with flags bit 2, every parameter as training left it, in
+ *                TENS order (C is the TENS value count); else C is 0
+ *         The fields fill the payload exactly. Optional, and never with OPTM: a file with
+ *         neither predicts the same but cannot be resumed. An older nntrain skips OPT2 and
+ *         says the file has no training state, rather than resume it the old way.
  *
  * A known tag may appear at most once, and the known tags present must come in the order
  * above. A section with any other tag is skipped wherever it appears, so a later nntrain can
@@ -113,6 +132,7 @@
 #include <zlib.h>
 
 #include "atomic.h"
+#include "early.h"
 #include "xalloc.h"
 
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8,
@@ -135,8 +155,8 @@ enum {
 static const uint64_t max_file = (uint64_t)1 << 32;
 
 /* The known sections, in the order they must appear. */
-enum { SEC_CONF, SEC_TENS, SEC_PREP, SEC_META, SEC_OPTM, NSEC };
-static const char tags[NSEC][5] = {"CONF", "TENS", "PREP", "META", "OPTM"};
+enum { SEC_CONF, SEC_TENS, SEC_PREP, SEC_META, SEC_OPTM, SEC_OPT2, NSEC };
+static const char tags[NSEC][5] = {"CONF", "TENS", "PREP", "META", "OPTM", "OPT2"};
 
 /* ------------------------------------------------------------------------------------------
  * Little-endian packing, byte by byte
@@ -654,6 +674,8 @@ static void state_free(nn_train_state *s)
     nn_free(s->slots);
     nn_free(s->order);
     nn_free(s->best_values);
+    nn_free(s->parts);
+    nn_free(s->current);
     nn_free(s);
 }
 
@@ -663,6 +685,27 @@ static void take_f32s(cursor *c, float *out, size_t n)
     const unsigned char *p = take(c, 4 * n);
     for (size_t i = 0; i < n; i++)
         out[i] = bits_f32(get_u32(p + 4 * i));
+}
+
+/* A u64 count n and n f32 values (what: for messages); none when n is 0. */
+static int read_f32_array(cursor *c, const char *what, size_t *n, float **out)
+{
+    if (need(c, 8, "the count of %s", what))
+        return -1;
+    size_t at = c->pos;
+    uint64_t count = get_u64(take(c, 8));
+    if (count > left(c) / 4)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "%llu %s do not fit in the %zu bytes left",
+                            (unsigned long long)count, what, left(c));
+    *n = (size_t)count;
+    if (count == 0)
+        return 0;
+    *out = nn_alloc(*n, sizeof(float), c->err);
+    if (!*out)
+        return -1;
+    take_f32s(c, *out, *n);
+    return 0;
 }
 
 /* The row permutation: R u32, each below R, each once. */
@@ -697,7 +740,9 @@ static int read_order(cursor *c, nn_train_state *s)
     return rc;
 }
 
-static int read_optm_body(cursor *c, nn_train_state *s)
+/* The optimizer's name, the counts, the step, the epochs, the flags and the generator. */
+static int read_state_head(cursor *c, nn_train_state *s, int opt2, uint64_t *nvalues,
+                           size_t *nvalues_at)
 {
     if (need(c, 2, "the optimizer name length"))
         return -1;
@@ -727,8 +772,8 @@ static int read_optm_body(cursor *c, nn_train_state *s)
                             "optimizer slot count %u (expected 0..%d)", nslots,
                             NN_STATE_MAX_SLOTS);
     s->nslots = (int)nslots;
-    size_t nvalues_at = c->pos;
-    uint64_t nvalues = get_u64(take(c, 8));
+    *nvalues_at = c->pos;
+    *nvalues = get_u64(take(c, 8));
     s->step = get_u64(take(c, 8));
     at = c->pos;
     uint32_t epochs = get_u32(take(c, 4));
@@ -738,33 +783,36 @@ static int read_optm_body(cursor *c, nn_train_state *s)
     s->epochs_done = (int)epochs;
     at = c->pos;
     uint32_t flags = get_u32(take(c, 4));
-    if (flags & ~(uint32_t)(NN_STATE_PARTIAL | NN_STATE_STOPPED))
+    uint32_t known = NN_STATE_PARTIAL | NN_STATE_STOPPED | (opt2 ? NN_STATE_TENS_BEST : 0);
+    if (flags & ~known)
         return nn_fail_byte(c->err, c->path, (long long)at,
-                            "training state flags %08x (expected only bits 0 and 1)", flags);
+                            "training state flags %08x (expected only bits 0 and 1%s)", flags,
+                            opt2 ? " and 2" : "");
     s->flags = flags;
     for (int i = 0; i < 4; i++)
         s->rng[i] = get_u64(take(c, 8));
+    return 0;
+}
 
-    if (read_order(c, s))
+/* The monitored best epoch and, when kept here, its parameter values. */
+static int read_best(cursor *c, nn_train_state *s)
+{
+    if (need(c, 4 + 4 + 4 + 8 + 8, "the best epoch's state"))
         return -1;
-
-    if (need(c, 4 + 4 + 4 + 8 + 8, "the early stopping state"))
-        return -1;
-    at = c->pos;
+    size_t at = c->pos;
     uint32_t monitor = get_u32(take(c, 4));
-    if (monitor > 2)
+    if (monitor >= NN_MONITOR_COUNT)
         return nn_fail_byte(c->err, c->path, (long long)at,
-                            "early stopping monitor %u (expected 0 val_loss, 1 val_acc, 2 loss)",
-                            monitor);
+                            "monitor %u (expected 0 val_loss, 1 val_acc, 2 loss)", monitor);
     s->monitor = (int)monitor;
     at = c->pos;
     uint32_t best_epoch = get_u32(take(c, 4));
     uint32_t wait = get_u32(take(c, 4));
-    if (best_epoch > epochs || wait > epochs)
+    if (best_epoch > (uint32_t)s->epochs_done || wait > (uint32_t)s->epochs_done)
         return nn_fail_byte(c->err, c->path, (long long)at,
-                            "early stopping: best epoch %u, %u epochs since, but only %u epochs "
+                            "early stopping: best epoch %u, %u epochs since, but only %d epochs "
                             "done",
-                            best_epoch, wait, epochs);
+                            best_epoch, wait, s->epochs_done);
     s->best_epoch = (int)best_epoch;
     s->wait = (int)wait;
     at = c->pos;
@@ -772,25 +820,18 @@ static int read_optm_body(cursor *c, nn_train_state *s)
     if (best_epoch > 0 && !isfinite(s->best))
         return nn_fail_byte(c->err, c->path, (long long)at,
                             "early stopping: the best value is not a finite number");
-    at = c->pos;
-    uint64_t nbest = get_u64(take(c, 8));
-    if (nbest > left(c) / 4)
-        return nn_fail_byte(c->err, c->path, (long long)at,
-                            "%llu best parameter values do not fit in the %zu bytes left",
-                            (unsigned long long)nbest, left(c));
-    s->nbest = (size_t)nbest;
-    if (nbest > 0) {
-        s->best_values = nn_alloc(s->nbest, sizeof(float), c->err);
-        if (!s->best_values)
-            return -1;
-        take_f32s(c, s->best_values, s->nbest);
-    }
+    return read_f32_array(c, "best parameter values", &s->nbest, &s->best_values);
+}
 
+/* The optimizer's slots: S * N f32, N given in the head. */
+static int read_slots(cursor *c, nn_train_state *s, uint64_t nvalues, size_t nvalues_at)
+{
     /* Even with no slots, N counts the TENS values, which a 4 GiB file cannot hold more than
      * 2^30 of (the writer refuses more). */
+    size_t nslots = (size_t)s->nslots;
     if (nvalues > max_file / 4 || (nslots > 0 && nvalues > left(c) / 4 / nslots))
         return nn_fail_byte(c->err, c->path, (long long)nvalues_at,
-                            "%u optimizer slots of %llu values do not fit in the %zu bytes "
+                            "%zu optimizer slots of %llu values do not fit in the %zu bytes "
                             "left",
                             nslots, (unsigned long long)nvalues, left(c));
     s->nvalues = (size_t)nvalues;
@@ -800,20 +841,124 @@ static int read_optm_body(cursor *c, nn_train_state *s)
             return -1;
         take_f32s(c, s->slots, s->nvalues * nslots);
     }
-    return done(c, "the optimizer state");
+    return 0;
+}
+
+/* OPT2's rows done inside the epoch in progress, and each process's sums over them. */
+static int read_parts(cursor *c, nn_train_state *s)
+{
+    if (need(c, 8 + 4, "the rows done in the epoch and the part count"))
+        return -1;
+    size_t at = c->pos;
+    uint64_t done_rows = get_u64(take(c, 8));
+    int partial = (s->flags & NN_STATE_PARTIAL) != 0;
+    if (done_rows >= (uint64_t)s->nrows + (s->nrows == 0) || (done_rows > 0) != partial)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "%llu rows done in the epoch, of %zu (expected %s)",
+                            (unsigned long long)done_rows, s->nrows,
+                            partial ? "1 or more, below the row count"
+                                    : "0: the state is at the end of an epoch");
+    s->rows_done = (size_t)done_rows;
+    at = c->pos;
+    uint32_t nparts = get_u32(take(c, 4));
+    if ((nparts == 0) != (done_rows == 0) || nparts > NN_STATE_MAX_PARTS ||
+        nparts > left(c) / 24)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "%u parts of the epoch's figures (expected %s, each 24 bytes, "
+                            "with %zu bytes left)",
+                            nparts, done_rows ? "1 or more" : "0", left(c));
+    if (nparts == 0)
+        return 0;
+    s->parts = nn_alloc(nparts, sizeof *s->parts, c->err);
+    if (!s->parts)
+        return -1;
+    s->nparts = (int)nparts;
+    for (uint32_t i = 0; i < nparts; i++) {
+        at = c->pos;
+        nn_train_part *p = &s->parts[i];
+        p->loss_sum = bits_f64(get_u64(take(c, 8)));
+        p->correct = get_u64(take(c, 8));
+        p->rows = get_u64(take(c, 8));
+        if (isnan(p->loss_sum) || p->rows > done_rows)
+            return nn_fail_byte(c->err, c->path, (long long)at,
+                                "part %u of the epoch's figures is impossible (loss sum %g "
+                                "over %llu rows, of %llu done)",
+                                i + 1, p->loss_sum, (unsigned long long)p->rows,
+                                (unsigned long long)done_rows);
+    }
+    return 0;
+}
+
+/* One epoch record: epoch, figures present, four f64. */
+static int read_record(cursor *c, const char *which, int max_epoch, nn_epoch_record *r)
+{
+    if (need(c, 4 + 4 + 32, "the %s epoch's figures", which))
+        return -1;
+    size_t at = c->pos;
+    uint32_t epoch = get_u32(take(c, 4));
+    uint32_t has = get_u32(take(c, 4));
+    if (epoch > (uint32_t)max_epoch || has > 7 || (epoch == 0 && has != 0))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "the %s epoch's figures: epoch %u, figures %u (expected an epoch "
+                            "up to %d and figures 0..7, none for epoch 0)",
+                            which, epoch, has, max_epoch);
+    r->epoch = (int)epoch;
+    r->has = has;
+    double *v[4] = {&r->loss, &r->acc, &r->val_loss, &r->val_acc};
+    for (int i = 0; i < 4; i++)
+        *v[i] = bits_f64(get_u64(take(c, 8)));
+    return 0;
+}
+
+/* The part OPT2 adds to OPTM's fields. */
+static int read_state_ext(cursor *c, nn_train_state *s)
+{
+    if (read_parts(c, s) || read_record(c, "last", s->epochs_done, &s->last) ||
+        read_record(c, "best", s->best_epoch, &s->best_record))
+        return -1;
+    size_t at = c->pos;
+    if (read_f32_array(c, "current parameter values", &s->ncurrent, &s->current))
+        return -1;
+    int tens_best = (s->flags & NN_STATE_TENS_BEST) != 0;
+    if (tens_best != (s->ncurrent > 0) || (tens_best && (s->best_epoch == 0 || s->nbest > 0)))
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "the training state says TENS holds the %s epoch's weights, with "
+                            "%zu current and %zu best values kept besides (expected the current "
+                            "ones exactly when TENS holds a best epoch's, and then no best ones)",
+                            tens_best ? "best" : "last", s->ncurrent, s->nbest);
+    return 0;
+}
+
+/* OPTM, or OPT2 (opt2): see the format at the top of this file. */
+static int read_state(cursor *c, nn_weights *w, int opt2)
+{
+    nn_train_state *s = w->state = nn_alloc(1, sizeof *w->state, c->err);
+    uint64_t nvalues = 0;
+    size_t nvalues_at = 0;
+    if (!s || read_state_head(c, s, opt2, &nvalues, &nvalues_at) || read_order(c, s) ||
+        read_best(c, s) || read_slots(c, s, nvalues, nvalues_at) ||
+        (opt2 && read_state_ext(c, s)))
+        return -1;
+    return done(c, "the training state");
 }
 
 static int read_optm(cursor *c, nn_weights *w)
 {
-    w->state = nn_alloc(1, sizeof *w->state, c->err);
-    if (!w->state)
-        return -1;
-    return read_optm_body(c, w->state);
+    return read_state(c, w, 0);
+}
+
+static int read_opt2(cursor *c, nn_weights *w)
+{
+    if (w->state)
+        return nn_fail_byte(c->err, c->path, (long long)c->pos - FRAME_BYTES,
+                            "sections 'OPTM' and 'OPT2' both hold a training state (expected "
+                            "one)");
+    return read_state(c, w, 1);
 }
 
 typedef int (*section_reader)(cursor *c, nn_weights *w);
 static const section_reader readers[NSEC] = {read_conf, read_tens, read_prep, read_meta,
-                                             read_optm};
+                                             read_optm, read_opt2};
 
 /* Parses the sections of a file whose header, CRC and frames are sound. */
 static int read_sections(const char *path, const unsigned char *buf, nn_weights *w, nn_err *err)
@@ -837,7 +982,7 @@ static int read_sections(const char *path, const unsigned char *buf, nn_weights 
             if (k < last)
                 return nn_fail_byte(err, path, (long long)pos,
                                     "section '%s' comes after '%s' (expected the order CONF, "
-                                    "TENS, PREP, META, OPTM)",
+                                    "TENS, PREP, META, OPTM, OPT2)",
                                     tags[k], tags[last]);
             seen[k] = 1;
             last = k;
@@ -948,7 +1093,7 @@ const char *nn_weights_meta(const nn_weights *w, const char *key)
 /* Section payload lengths and the file size, computed while checking w. */
 typedef struct plan {
     uint64_t len[NSEC];
-    int nsec;          /* sections written: the first four, and OPTM with a training state */
+    int write[NSEC];   /* the sections written: the first four, and OPT2 with a state */
     uint64_t size;
 } plan;
 
@@ -1061,30 +1206,56 @@ static int check_meta(const char *path, const nn_weights *w, uint64_t *len, nn_e
     return rc;
 }
 
+/* The rules of an epoch record: an epoch within max, figures only for a real epoch. */
+static int record_ok(const nn_epoch_record *r, int max_epoch)
+{
+    return r->epoch >= 0 && r->epoch <= max_epoch && r->has <= 7 && (r->epoch > 0 || !r->has);
+}
+
+/* 1 when the scalar fields of s are within the reader's ranges. */
+static int state_fields_ok(const nn_train_state *s)
+{
+    int partial = (s->flags & NN_STATE_PARTIAL) != 0;
+    int tens_best = (s->flags & NN_STATE_TENS_BEST) != 0;
+    return s->nslots >= 0 && s->nslots <= NN_STATE_MAX_SLOTS && s->epochs_done >= 0 &&
+           !(s->flags & ~(unsigned)(NN_STATE_PARTIAL | NN_STATE_STOPPED | NN_STATE_TENS_BEST)) &&
+           s->monitor >= 0 && s->monitor < NN_MONITOR_COUNT && s->best_epoch >= 0 &&
+           s->best_epoch <= s->epochs_done && s->wait >= 0 && s->wait <= s->epochs_done &&
+           (s->best_epoch == 0 || isfinite(s->best)) && (s->rows_done > 0) == partial &&
+           (s->rows_done == 0 || s->rows_done < s->nrows) && (s->nparts > 0) == partial &&
+           s->nparts <= NN_STATE_MAX_PARTS && record_ok(&s->last, s->epochs_done) &&
+           record_ok(&s->best_record, s->best_epoch) && tens_best == (s->ncurrent > 0) &&
+           (!tens_best || (s->best_epoch > 0 && s->nbest == 0));
+}
+
 static int check_state(const char *path, const nn_train_state *s, uint64_t *len, nn_err *err)
 {
     size_t nlen = strnlen(s->optim, NN_TENSOR_NAME_MAX);
     if (nlen < 1 || nlen >= NN_TENSOR_NAME_MAX || !printable(s->optim, nlen))
         return nn_fail(err, "%s: cannot write the training state: the optimizer name must be "
                        "1..%d printable ASCII characters", path, NN_TENSOR_NAME_MAX - 1);
-    if (s->nslots < 0 || s->nslots > NN_STATE_MAX_SLOTS || s->epochs_done < 0 ||
-        (s->flags & ~(unsigned)(NN_STATE_PARTIAL | NN_STATE_STOPPED)) || s->monitor < 0 ||
-        s->monitor > 2 || s->best_epoch < 0 || s->best_epoch > s->epochs_done || s->wait < 0 ||
-        s->wait > s->epochs_done || (s->best_epoch > 0 && !isfinite(s->best)))
+    if (!state_fields_ok(s))
         return nn_fail(err, "%s: cannot write the training state: a field is out of range",
                        path);
     if ((uint64_t)s->nrows > UINT32_MAX || (s->nrows > 0 && !s->order) ||
-        (s->nbest > 0 && !s->best_values) ||
-        (s->nslots > 0 && s->nvalues > 0 && !s->slots))
+        (s->nbest > 0 && !s->best_values) || (s->nparts > 0 && !s->parts) ||
+        (s->ncurrent > 0 && !s->current) || (s->nslots > 0 && s->nvalues > 0 && !s->slots))
         return nn_fail(err, "%s: cannot write the training state: an array is missing or "
                        "too long", path);
     for (size_t i = 0; i < s->nrows; i++)
         if (s->order[i] >= s->nrows)
             return nn_fail(err, "%s: cannot write the training state: row %zu of the "
                            "permutation is out of range", path, i);
+    for (int i = 0; i < s->nparts; i++)
+        if (isnan(s->parts[i].loss_sum) || s->parts[i].rows > s->rows_done)
+            return nn_fail(err, "%s: cannot write the training state: part %d of the epoch's "
+                           "figures is out of range", path, i + 1);
+    /* OPTM's fixed fields, then OPT2's: rows done, part count, two records, C. */
     *len = 2 + nlen + 4 + 8 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 8 + 8;
+    *len += 8 + 4 + 2 * (4 + 4 + 32) + 8 + 24 * (uint64_t)s->nparts;
     if ((uint64_t)s->nrows > max_file / 4 || !add_ok(len, 4 * (uint64_t)s->nrows) ||
         (uint64_t)s->nbest > max_file / 4 || !add_ok(len, 4 * (uint64_t)s->nbest) ||
+        (uint64_t)s->ncurrent > max_file / 4 || !add_ok(len, 4 * (uint64_t)s->ncurrent) ||
         (uint64_t)s->nvalues > max_file / 4 / (uint64_t)(s->nslots ? s->nslots : 1) ||
         !add_ok(len, 4 * (uint64_t)s->nvalues * (uint64_t)s->nslots))
         return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
@@ -1100,12 +1271,13 @@ static int check(const char *path, const nn_weights *w, plan *p, nn_err *err)
     if (check_tensors(path, w, &p->len[SEC_TENS], err) ||
         check_prep(path, &w->prep, &p->len[SEC_PREP], err) ||
         check_meta(path, w, &p->len[SEC_META], err) ||
-        (w->state && check_state(path, w->state, &p->len[SEC_OPTM], err)))
+        (w->state && check_state(path, w->state, &p->len[SEC_OPT2], err)))
         return -1;
-    p->nsec = w->state ? NSEC : SEC_OPTM;
+    p->write[SEC_CONF] = p->write[SEC_TENS] = p->write[SEC_PREP] = p->write[SEC_META] = 1;
+    p->write[SEC_OPT2] = w->state != NULL; /* OPTM is read, never written */
     p->size = HEADER_BYTES + CRC_BYTES;
-    for (int k = 0; k < p->nsec; k++)
-        if (!add_ok(&p->size, FRAME_BYTES) || !add_ok(&p->size, p->len[k]))
+    for (int k = 0; k < NSEC; k++)
+        if (p->write[k] && (!add_ok(&p->size, FRAME_BYTES) || !add_ok(&p->size, p->len[k])))
             return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
     if (p->size > SIZE_MAX)
         return nn_fail(err, "%s: cannot write: %llu bytes do not fit in memory", path,
@@ -1156,10 +1328,25 @@ static void pk_f32s(packer *b, const float *v, size_t n)
         pk_u32(b, f32_bits(v[i]));
 }
 
+static void pk_f64(packer *b, double v)
+{
+    pk_u64(b, f64_bits(v));
+}
+
+static void pack_record(packer *b, const nn_epoch_record *r)
+{
+    pk_u32(b, (uint32_t)r->epoch);
+    pk_u32(b, r->has);
+    pk_f64(b, r->loss);
+    pk_f64(b, r->acc);
+    pk_f64(b, r->val_loss);
+    pk_f64(b, r->val_acc);
+}
+
 static void pack_state(packer *b, const nn_train_state *s, uint64_t len)
 {
     size_t nlen = strlen(s->optim);
-    pk_frame(b, SEC_OPTM, len);
+    pk_frame(b, SEC_OPT2, len);
     pk_u16(b, (uint16_t)nlen);
     pk_bytes(b, s->optim, nlen);
     pk_u32(b, (uint32_t)s->nslots);
@@ -1175,10 +1362,21 @@ static void pack_state(packer *b, const nn_train_state *s, uint64_t len)
     pk_u32(b, (uint32_t)s->monitor);
     pk_u32(b, (uint32_t)s->best_epoch);
     pk_u32(b, (uint32_t)s->wait);
-    pk_u64(b, f64_bits(s->best_epoch > 0 ? s->best : 0.0));
+    pk_f64(b, s->best_epoch > 0 ? s->best : 0.0);
     pk_u64(b, (uint64_t)s->nbest);
     pk_f32s(b, s->best_values, s->nbest);
     pk_f32s(b, s->slots, s->nvalues * (size_t)s->nslots);
+    pk_u64(b, (uint64_t)s->rows_done);
+    pk_u32(b, (uint32_t)s->nparts);
+    for (int i = 0; i < s->nparts; i++) {
+        pk_f64(b, s->parts[i].loss_sum);
+        pk_u64(b, s->parts[i].correct);
+        pk_u64(b, s->parts[i].rows);
+    }
+    pack_record(b, &s->last);
+    pack_record(b, &s->best_record);
+    pk_u64(b, (uint64_t)s->ncurrent);
+    pk_f32s(b, s->current, s->ncurrent);
 }
 
 /* Fills buf (p->size bytes) with the file. */
@@ -1187,7 +1385,10 @@ static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
     packer b = {buf, 0};
     pk_bytes(&b, magic, 4);
     pk_u32(&b, VERSION);
-    pk_u32(&b, (uint32_t)p->nsec);
+    int nsec = 0;
+    for (int k = 0; k < NSEC; k++)
+        nsec += p->write[k];
+    pk_u32(&b, (uint32_t)nsec);
 
     pk_frame(&b, SEC_CONF, p->len[SEC_CONF]);
     pk_bytes(&b, w->conf, (size_t)p->len[SEC_CONF]);
@@ -1227,14 +1428,14 @@ static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
     }
 
     if (w->state)
-        pack_state(&b, w->state, p->len[SEC_OPTM]);
+        pack_state(&b, w->state, p->len[SEC_OPT2]);
 
     pk_u32(&b, crc_of(buf, b.pos));
 }
 
 int nn_weights_write(const char *path, const nn_weights *w, nn_err *err)
 {
-    plan p = {{0}, 0, 0};
+    plan p = {{0}, {0}, 0};
     if (check(path, w, &p, err))
         return -1;
     unsigned char *buf = nn_alloc((size_t)p.size, 1, err);

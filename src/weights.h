@@ -33,13 +33,33 @@ typedef struct nn_meta_entry {
 
 /* nn_train_state.flags */
 enum {
-    NN_STATE_PARTIAL = 1, /* written when a signal stopped training inside an epoch */
-    NN_STATE_STOPPED = 2, /* early stopping ended the run; TENS holds the best epoch's weights */
+    NN_STATE_PARTIAL = 1,   /* written when a signal stopped training inside an epoch */
+    NN_STATE_STOPPED = 2,   /* early stopping ended the run */
+    NN_STATE_TENS_BEST = 4, /* TENS holds the best epoch's weights (restore_best); the values
+                               training continues from are in nn_train_state.current */
 };
-enum { NN_STATE_MAX_SLOTS = 8 };
+enum { NN_STATE_MAX_SLOTS = 8, NN_STATE_MAX_PARTS = 1 << 20 };
 
-/* The training state of the optional OPTM section: what --resume needs besides the weights
- * (TENS) to continue a run exactly where it stopped. */
+/* What one process has summed over the rows of an epoch so far. */
+typedef struct nn_train_part {
+    double loss_sum;                /* the loss times the rows of each batch, summed */
+    uint64_t correct;               /* correct predictions (per output for binary tasks) */
+    uint64_t rows;                  /* the rows this process trained */
+} nn_train_part;
+
+/* nn_epoch_record.has */
+enum { NN_RECORD_ACC = 1, NN_RECORD_VAL = 2, NN_RECORD_VAL_ACC = 4 };
+
+/* The figures of one completed epoch. */
+typedef struct nn_epoch_record {
+    int epoch;                      /* from 1; 0: no such epoch */
+    unsigned has;                   /* NN_RECORD_*: which figures besides loss are there */
+    double loss, acc, val_loss, val_acc;
+} nn_epoch_record;
+
+/* The training state of the optional OPT2 section (or of OPTM, its first layout): what
+ * --resume needs besides the weights (TENS) to continue a run exactly where it stopped, even
+ * inside an epoch. */
 typedef struct nn_train_state {
     char optim[NN_TENSOR_NAME_MAX]; /* the optimizer's type word, 1..63 printable ASCII */
     int nslots;                     /* 0..NN_STATE_MAX_SLOTS */
@@ -51,12 +71,21 @@ typedef struct nn_train_state {
     uint64_t rng[4];                /* the generator that shuffles and drives dropout */
     size_t nrows;                   /* training rows */
     size_t *order;                  /* (nrows): the current permutation of the rows */
-    int monitor;                    /* early stopping: the nn_monitor best refers to */
-    int best_epoch;                 /* early stopping: the best epoch so far, 0: none */
+    int monitor;                    /* the nn_monitor best refers to */
+    int best_epoch;                 /* the best epoch so far, 0: none */
     int wait;                       /* early stopping: epochs since best_epoch */
-    double best;                    /* early stopping: the monitored value at best_epoch */
+    double best;                    /* the monitored value at best_epoch */
     size_t nbest;                   /* 0, or the number of parameter values below */
     float *best_values;             /* (nbest): every parameter at best_epoch, in TENS order */
+    /* From here on, OPT2 only (a file with OPTM reads as zeros). */
+    size_t rows_done;               /* rows of epoch epochs_done + 1 already trained; 0: the
+                                       state is at the end of an epoch */
+    int nparts;                     /* 0 when rows_done is 0, else one per process of the run */
+    nn_train_part *parts;           /* (nparts): what each process summed over those rows */
+    nn_epoch_record last;           /* the last completed epoch's figures */
+    nn_epoch_record best_record;    /* the best epoch's figures */
+    size_t ncurrent;                /* 0, or (with NN_STATE_TENS_BEST) the parameter values: */
+    float *current;                 /* (ncurrent): every parameter now, in TENS order */
 } nn_train_state;
 
 /* What a weights file holds. When writing, every pointer is borrowed from the caller; when

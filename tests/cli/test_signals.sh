@@ -33,3 +33,154 @@ check "no temporary file is left" sh -c "! ls *.tmp* 2>/dev/null"
 stop_run TERM term.nnw
 if [ "$rc" -eq 143 ]; then pass "SIGTERM exits 143"; else fail "SIGTERM exits 143" "exit $rc" "$(cat term.nnw.err)"; fi
 check "the weights written on SIGTERM load" "$NNPREDICT" term.nnw --info
+
+# ---- a resume after a signal continues with the very next batch ------------------------------
+# gdb stops nntrain at an exact point and delivers a real SIGINT there: inside an epoch (at
+# the Nth backward pass), during the validation pass, during a checkpoint's write and during
+# the final write. Whatever the point, the interrupted run, resumed (twice when interrupted
+# twice), ends with the bytes of the uninterrupted one: shuffling, dropout, batchnorm, adam,
+# a step schedule and restore_best all continue where they were.
+cat >exact.yaml <<EOF2
+input: 64
+layers:
+  - dense: {units: 24, init: he}
+  - batchnorm
+  - relu
+  - dropout: 0.2
+  - dense: {units: 10, init: xavier}
+  - softmax
+loss: cross_entropy
+optimizer: adam
+learning_rate: 0.01
+lr_schedule: {type: step, step_size: 1, gamma: 0.7}
+epochs: 3
+batch_size: 32
+validation: 0.2
+restore_best: val_acc
+data: {train: $TOP/data/digits.csv, target: digit, scale: 0.0625}
+EOF2
+# 1437 training rows: 45 batches an epoch, the last of 29 rows; 135 backward passes in all.
+"$NNTRAIN" -q exact.yaml -j 1 -o full.nnw
+"$NNTRAIN" -q exact.yaml -j 1 --checkpoint-every 1 -o fullck.nnw
+check "checkpoints do not change the final bytes" cmp full.nnw fullck.nnw
+
+# interrupt FUNCTION SKIP OUT ARGS...: runs nntrain ARGS -o OUT under gdb, which sends SIGINT
+# the (SKIP+1)th time FUNCTION is entered; leaves the exit code in $rc. (LeakSanitizer does not
+# run under a debugger, so a sanitizer build's leak check is off for these runs.)
+interrupt() {
+    fn=$1 skip=$2 out=$3
+    shift 3
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        gdb -q -batch -nx -ex 'set pagination off' -ex 'handle SIGINT pass nostop noprint' \
+        -ex "break $fn" -ex "ignore 1 $skip" -ex run -ex delete -ex 'signal SIGINT' \
+        --args "$NNTRAIN" exact.yaml -j 1 "$@" -o "$out" >"$out.log" 2>&1
+    code=$(sed -n 's/.*exited with code \([0-7]*\)\].*/\1/p' "$out.log")
+    if grep -q 'exited normally' "$out.log"; then
+        rc=0
+    elif [ -n "$code" ]; then
+        rc=$(printf '%d' "0$code") # gdb gives it in octal
+    else
+        rc=unknown
+    fi
+}
+
+# resume_same WHAT PART [ARGS...]: resumes PART to the end and compares it with full.nnw.
+resume_same() {
+    what=$1 part=$2
+    shift 2
+    if "$NNTRAIN" -q exact.yaml -j 1 "$@" --resume "$part" -o "$part" 2>"$part.err" &&
+        cmp "$part" full.nnw >/dev/null 2>&1; then
+        pass "$what"
+    else
+        fail "$what" "$(head -c 300 "$part.err")" "$(cmp "$part" full.nnw 2>&1)"
+    fi
+}
+
+# rows_done PART: the rows of the epoch in progress the file says were trained ("" at the end
+# of an epoch).
+rows_done() {
+    "$NNPREDICT" "$1" --info | sed -n 's/^epoch_rows_done: //p'
+}
+
+for at in 10 50 88; do
+    interrupt nn_model_backward $at b$at.nnw
+    epoch=$((at / 45 + 1)) batch=$((at % 45 + 1))
+    if [ "$rc" = 130 ] && [ "$(rows_done b$at.nnw)" = $((batch * 32)) ]; then
+        pass "SIGINT at batch $batch of epoch $epoch: exit 130, $((batch * 32)) rows done"
+    else
+        fail "SIGINT at batch $batch of epoch $epoch" \
+            "exit $rc, rows done '$(rows_done b$at.nnw)'" \
+            "$(tail -n 3 b$at.nnw.log)"
+    fi
+    resume_same "resumed from batch $batch of epoch $epoch: the bytes of the uninterrupted run" \
+        b$at.nnw
+done
+
+interrupt nn_model_backward 134 last.nnw
+if [ "$rc" = 130 ] && cmp last.nnw full.nnw >/dev/null 2>&1; then
+    pass "SIGINT in the very last batch: exit 130 and the bytes of the uninterrupted run"
+else
+    fail "SIGINT in the very last batch" "exit $rc" "$(cmp last.nnw full.nnw 2>&1)"
+fi
+
+# the 2nd evaluation is the validation pass of epoch 2: that epoch completes and is saved
+interrupt nn_trainer_evaluate 1 val.nnw
+if [ "$rc" = 130 ] && [ -z "$(rows_done val.nnw)" ] &&
+    "$NNPREDICT" val.nnw --info | grep -qx 'epochs_done: 2'; then
+    pass "SIGINT during the validation pass of epoch 2: the epoch completes and is saved"
+else
+    fail "SIGINT during the validation pass" "exit $rc" "$(tail -n 3 val.nnw.log)"
+fi
+resume_same "resumed after a signal during validation: the bytes of the uninterrupted run" \
+    val.nnw
+
+interrupt nn_atomic_write 0 ck.nnw --checkpoint-every 1
+if [ "$rc" = 130 ] && "$NNPREDICT" ck.nnw --info | grep -qx 'epochs_done: 1' &&
+    ! ls ck.nnw.tmp.* >/dev/null 2>&1; then
+    pass "SIGINT during a checkpoint's write: the write completes, exit 130, no leftovers"
+else
+    fail "SIGINT during a checkpoint's write" "exit $rc" "$(tail -n 3 ck.nnw.log)"
+fi
+resume_same "resumed after a signal during a write: the bytes of the uninterrupted run" ck.nnw \
+    --checkpoint-every 1
+
+interrupt nn_atomic_write 0 end.nnw
+if [ "$rc" = 0 ] && cmp end.nnw full.nnw >/dev/null 2>&1; then
+    pass "SIGINT during the final write: the run completes, exit 0, the same bytes"
+else
+    fail "SIGINT during the final write" "exit $rc" "$(cmp end.nnw full.nnw 2>&1)"
+fi
+
+# twice: inside epoch 1, then, once resumed, inside epoch 2
+interrupt nn_model_backward 20 twice.nnw
+first=$(rows_done twice.nnw)
+interrupt nn_model_backward 30 twice.nnw --resume twice.nnw
+second=$(rows_done twice.nnw)
+if [ "$first" = 672 ] && [ "$second" = 224 ]; then
+    pass "interrupted twice: at row 672 of epoch 1, then at row 224 of epoch 2"
+else
+    fail "interrupted twice" "rows done '$first', then '$second'"
+fi
+resume_same "interrupted twice and resumed: the bytes of the uninterrupted run" twice.nnw
+
+# And with a real signal at whatever moment it lands: batches of one row make an epoch last
+# long enough for SIGINT, sent once the first epoch line is out, to land inside an epoch.
+"$NNTRAIN" -q exact.yaml -j 1 -b 1 -e 4 -o slow.nnw
+"$NNTRAIN" exact.yaml -j 1 -b 1 -e 4 -o cut.nnw >cut.log 2>cut.err &
+pid=$!
+tries=0
+while ! grep -q '^epoch ' cut.log 2>/dev/null && [ $tries -lt 600 ]; do
+    sleep 0.05
+    tries=$((tries + 1))
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+where=$(rows_done cut.nnw)
+"$NNTRAIN" -q exact.yaml -j 1 -b 1 -e 4 --resume cut.nnw -o cut.nnw 2>cut2.err
+if [ $rc -eq 130 ] && cmp cut.nnw slow.nnw >/dev/null 2>&1; then
+    pass "SIGINT at a moment of its own (row ${where:-at an epoch's end}), resumed: the same bytes"
+else
+    fail "SIGINT at a moment of its own, resumed: the same bytes" "exit $rc, rows '$where'" \
+        "$(cmp cut.nnw slow.nnw 2>&1)" "$(head -c 300 cut2.err)"
+fi

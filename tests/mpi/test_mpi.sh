@@ -136,6 +136,34 @@ check "the cnn trained on 2 ranks predicts" sh -c \
     "'$NNPREDICT' straight.nnw --eval val.csv | grep -Eq '^rows=100 .* acc=(0\\.9|1\\.0)'"
 check "no temporary file is left" sh -c "! ls ./*.tmp* 2>/dev/null"
 
+# ---- a signal inside an epoch: the resumed job continues with the next batch ------------------
+# Rank 1 runs under gdb, which sends it a real SIGINT when it enters its 24th backward pass
+# (epoch 2, batch 4 of 20); the ranks stop together one batch later, after 80 rows of the
+# epoch, and rank 0 saves where the epoch stands and what each rank summed of it. Resumed on 2
+# ranks, the job ends with the bytes of the uninterrupted one.
+cat >rank1.sh <<'EOF2'
+#!/bin/sh
+# Runs its arguments; rank 1 under gdb, which sends SIGINT at backward pass $SKIP + 1.
+if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then
+    exec gdb -q -batch -nx -ex 'set pagination off' -ex 'handle SIGINT pass nostop noprint' \
+        -ex 'break nn_model_backward' -ex "ignore 1 $SKIP" -ex run -ex delete \
+        -ex 'signal SIGINT' --args "$@" >gdb.log 2>&1
+fi
+exec "$@"
+EOF2
+check "cnn, 2 ranks: stopped by SIGINT to rank 1 inside epoch 2" sh -c \
+    "SKIP=23 timeout -k 5 120 $MPIRUN -np 2 -x SKIP sh rank1.sh '$NNTRAIN_MPI' -q -j 1 cnn.yaml \
+     -o cut.nnw >cut.log 2>&1; [ \$? -ne 0 ] &&
+     '$NNPREDICT' cut.nnw --info | grep -qx 'epoch_rows_done: 80'"
+check "cnn, 2 ranks: resumed from inside the epoch" mpi 2 -q -j 1 cnn.yaml --resume cut.nnw \
+    -o cut.nnw
+if cmp straight.nnw cut.nnw >/dev/null 2>&1; then
+    pass "cnn, 2 ranks: stopped inside an epoch and resumed: the bytes of the straight run"
+else
+    fail "cnn, 2 ranks: stopped inside an epoch and resumed: the bytes of the straight run" \
+        "$(cmp straight.nnw cut.nnw 2>&1)" "$(tail -n 5 cut.log)"
+fi
+
 # ---- failures end the job, naming the rank ---------------------------------------------------
 rm -f ./*.nnw
 mpi 2 "$M/iris.yaml" -s layers.0.units=0 -o bad.nnw >bad.log 2>bad.err

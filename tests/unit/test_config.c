@@ -404,8 +404,8 @@ static void test_err_unknown_top_key(void **state)
     fails(HEAD "  - tanh\nepoch: 3\n", "models/x.yaml:5:1: unknown key 'epoch' (expected one of: "
                                        "input, layers, loss, optimizer, epochs, learning_rate, "
                                        "batch_size, seed, shuffle, init, weight_decay, "
-                                       "clip_norm, lr_schedule, early_stopping, validation, "
-                                       "data)",
+                                       "clip_norm, lr_schedule, early_stopping, restore_best, "
+                                       "validation, data)",
           NULL);
 }
 

@@ -134,7 +134,7 @@ static void a_job_of_one_trains_as_before(void **state)
         nn_trainer *t = nn_trainer_new(m, &spec, &ds, &err);
         assert_non_null(t);
         if (k == 1)
-            nn_trainer_set_dist(t, d);
+            assert_int_equal(nn_trainer_set_dist(t, d, &err), 0);
         int done = 0;
         assert_int_equal(nn_train(t, &ds, &ds, &rng, NULL, NULL, NULL, &done, &err), 0);
         assert_int_equal(done, 3);

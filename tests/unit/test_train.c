@@ -196,6 +196,8 @@ typedef struct counts {
     double lr[16];
     volatile sig_atomic_t *stop;
     int stop_after;           /* epoch_end raises *stop after this epoch, 0: never */
+    int stop_epoch;           /* the batch hook raises *stop after batch stop_batch of it */
+    long stop_batch;
     int fail_at;              /* epoch_end fails at this epoch, 0: never */
 } counts;
 
@@ -218,6 +220,8 @@ static void count_batch(const nn_batch_report *b, void *ctx)
     c->batches_per_epoch = b->batches;
     c->last_rows = b->rows;
     assert_true(b->loss > 0 && b->seconds >= 0);
+    if (b->epoch == c->stop_epoch && b->batch == c->stop_batch)
+        *c->stop = SIGINT;
 }
 
 static int count_epoch_end(nn_trainer *t, const nn_epoch_report *r, void *ctx, nn_err *err)
@@ -276,6 +280,17 @@ static void failing_hook_ends_training(void **state)
     teardown_fixture(&f);
 }
 
+/* Loads into `to` the tensors a weights file written from `from` would hold. */
+static void load_as_file(const fixture *from, fixture *to)
+{
+    nn_tensor *t;
+    int n;
+    nn_err err = {{0}};
+    assert_int_equal(nn_trainer_tensors(from->t, &t, &n, &err), 0);
+    assert_int_equal(nn_model_load(to->m, t, n, "b.nnw", &err), 0);
+    nn_free(t);
+}
+
 /* A run stopped after epoch 4, saved and resumed in a new trainer, ends with the same weights,
  * bit for bit, as a run of 8 epochs straight. */
 static void resume_continues_bit_for_bit(void **state)
@@ -304,21 +319,26 @@ static void resume_continues_bit_for_bit(void **state)
     assert_int_equal(st.epochs_done, 4);
     assert_int_equal(st.nslots, 2);
     assert_int_equal(st.step, 4 * 13);
-    assert_int_equal(st.flags, 0);
     assert_int_equal(st.nrows, 200);
     assert_int_equal(st.monitor, NN_MONITOR_LOSS);
-    assert_true(st.best_epoch >= 1 && st.nbest == 8 * 2 + 8 + 2 * 8 + 2);
+    assert_int_equal(st.rows_done, 0);
+    assert_int_equal(st.last.epoch, 4);
+    /* restore_best (on with early stopping): the file's tensors are the best epoch's, and the
+     * state keeps the values training continues from */
+    assert_int_equal(st.flags, NN_STATE_TENS_BEST);
+    assert_true(st.best_epoch >= 1 && st.nbest == 0 && st.ncurrent == 8 * 2 + 8 + 2 * 8 + 2);
+    assert_int_equal(st.best_record.epoch, st.best_epoch);
 
     setup_fixture(&c, adam_yaml, &es, 1);
+    load_as_file(&b, &c);
     size_t n;
-    float *wc = nn_model_values(c.m, &n);
-    memcpy(wc, nn_model_values(b.m, &n), n * sizeof(float));
     nn_rng_seed(&rc, 12345); /* overwritten by the saved state */
     assert_int_equal(nn_trainer_resume(c.t, &st, "b.nnw", &rc, &err), 0);
     assert_int_equal(nn_trainer_epochs_done(c.t), 4);
     assert_int_equal(nn_train(c.t, &c.ds, NULL, &rc, NULL, NULL, NULL, &done, &err), 0);
     assert_int_equal(done, 8);
-    assert_memory_equal(nn_model_values(a.m, &n), nn_model_values(c.m, &n), n * sizeof(float));
+    const float *wa = nn_model_values(a.m, &n), *wc = nn_model_values(c.m, &n);
+    assert_memory_equal(wa, wc, n * sizeof(float));
     assert_memory_equal(&ra, &rc, sizeof ra);
     double best_a, best_c;
     int stop_a, stop_c;
@@ -346,7 +366,7 @@ static void resume_continues_bit_for_bit(void **state)
 
 typedef struct snapshots {
     nn_model *m;
-    float w[4][64];
+    float w[9][64]; /* the trainable values after each epoch 1..8 */
 } snapshots;
 
 static void snapshot(const nn_epoch_report *r, void *ctx)
@@ -355,8 +375,113 @@ static void snapshot(const nn_epoch_report *r, void *ctx)
     size_t n;
     const float *w = nn_model_values(s->m, &n);
     assert_true(n <= 64);
-    if (r->epoch < 4)
+    if (r->epoch < 9)
         memcpy(s->w[r->epoch], w, n * sizeof(float));
+}
+
+static const char dropout_yaml[] =
+    "input: 2\nlayers:\n  - dense: {units: 8, init: he}\n  - relu\n  - dropout: 0.3\n"
+    "  - dense: 2\n  - softmax\nloss: cross_entropy\nepochs: 5\nlearning_rate: 0.05\n"
+    "batch_size: 16\noptimizer: {type: adam}\n";
+
+static void keep_epoch3(const nn_epoch_report *r, void *ctx)
+{
+    if (r->epoch == 3)
+        *(nn_epoch_report *)ctx = *r;
+}
+
+/* A stop inside epoch 3 (after its 5th batch) saves where the epoch stands; a new trainer
+ * resumed from that state continues with the 6th batch and ends, bit for bit, where a run
+ * straight through does, with the same figures for epoch 3. */
+static void stop_inside_an_epoch_resumes_with_the_next_batch(void **state)
+{
+    (void)state;
+    fixture a, b, c;
+    setup_fixture(&a, dropout_yaml, NULL, 0);
+    setup_fixture(&b, dropout_yaml, NULL, 0);
+    setup_fixture(&c, dropout_yaml, NULL, 0);
+    nn_rng ra, rb, rc;
+    nn_rng_seed(&ra, 8);
+    nn_rng_seed(&rb, 8);
+    int done;
+    nn_err err = {{0}};
+    nn_epoch_report ea, ec;
+    assert_int_equal(nn_train(a.t, &a.ds, NULL, &ra, keep_epoch3, &ea, NULL, &done, &err), 0);
+
+    volatile sig_atomic_t stop = 0;
+    counts cb = {.stop = &stop, .stop_epoch = 3, .stop_batch = 5};
+    nn_train_hooks h = {count_batch, NULL, &cb};
+    nn_trainer_set_hooks(b.t, &h);
+    assert_int_equal(nn_train(b.t, &b.ds, NULL, &rb, NULL, NULL, &stop, &done, &err), 1);
+    assert_int_equal(done, 2);
+    nn_train_state st;
+    nn_trainer_state(b.t, &rb, &st);
+    assert_int_equal(st.flags, NN_STATE_PARTIAL);
+    assert_int_equal(st.epochs_done, 2);
+    assert_int_equal(st.rows_done, 5 * 16);
+    assert_int_equal(st.step, 2 * 13 + 5);
+    assert_int_equal(st.nparts, 1);
+    assert_int_equal(st.parts[0].rows, 5 * 16);
+    assert_true(st.parts[0].loss_sum > 0 && st.parts[0].correct <= 5 * 16);
+    assert_int_equal(st.last.epoch, 2);
+
+    load_as_file(&b, &c);
+    assert_int_equal(nn_trainer_resume(c.t, &st, "b.nnw", &rc, &err), 0);
+    counts cc = {.last_batch_epoch = 3, .last_batch = 5}; /* it goes on with batch 6 */
+    nn_train_hooks hc = {count_batch, NULL, &cc};
+    nn_trainer_set_hooks(c.t, &hc);
+    assert_int_equal(nn_train(c.t, &c.ds, NULL, &rc, keep_epoch3, &ec, NULL, &done, &err), 0);
+    assert_int_equal(done, 5);
+    assert_int_equal(cc.batches, 13 - 5 + 2 * 13); /* the rest of epoch 3, then 4 and 5 */
+    size_t n;
+    const float *wa = nn_model_values(a.m, &n), *wc = nn_model_values(c.m, &n);
+    assert_memory_equal(wa, wc, n * sizeof(float));
+    assert_memory_equal(&ra, &rc, sizeof ra);
+    assert_true(ea.train.loss == ec.train.loss && ea.train.acc == ec.train.acc);
+    assert_int_equal(ec.train.n, 200);
+    teardown_fixture(&a);
+    teardown_fixture(&b);
+    teardown_fixture(&c);
+}
+
+/* restore_best without early stopping: every epoch runs, the model ends with the best epoch's
+ * weights by the monitor, and the state keeps the last epoch's to continue from. */
+static void restore_best_keeps_the_best_epoch(void **state)
+{
+    (void)state;
+    /* no validation data: the monitor is the training loss; large steps make it go up and
+     * down, so the best epoch is seldom the last */
+    nn_override ov[2] = {{"-s", "restore_best", "true"}, {"-s", "learning_rate", "0.5"}};
+    fixture f;
+    setup_fixture(&f, adam_yaml, ov, 2);
+    assert_int_equal(f.spec.early.monitor, NN_MONITOR_LOSS);
+    snapshots s = {f.m, {{0}}};
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, 3);
+    int done;
+    nn_err err;
+    assert_int_equal(nn_train(f.t, &f.ds, NULL, &shuffle, snapshot, &s, NULL, &done, &err), 0);
+    assert_int_equal(done, 8);
+    double best;
+    int stopped;
+    int best_epoch = nn_trainer_best(f.t, &best, &stopped);
+    assert_int_equal(stopped, 0);
+    size_t n;
+    int epoch_end;
+    nn_epoch_record kept = nn_trainer_kept(f.t, &epoch_end);
+    assert_int_equal(kept.epoch, best_epoch);
+    assert_true(epoch_end);
+    assert_true(kept.loss == best);
+    const float *w = nn_model_values(f.m, &n);
+    assert_memory_equal(w, s.w[best_epoch], n * sizeof(float));
+    nn_train_state st;
+    nn_trainer_state(f.t, &shuffle, &st);
+    assert_int_equal(st.flags, NN_STATE_TENS_BEST);
+    assert_int_equal(st.last.epoch, 8);
+    assert_memory_equal(st.current, s.w[8], n * sizeof(float)); /* trainable values first */
+    assert_true(best_epoch < 8); /* so the weights kept are not the last ones */
+    assert_memory_not_equal(w, s.w[8], n * sizeof(float));
+    teardown_fixture(&f);
 }
 
 /* With a min_delta no later epoch can beat, early stopping ends the run after `patience`
@@ -384,7 +509,8 @@ static void early_stopping_restores_the_best(void **state)
     assert_memory_not_equal(s.w[3], s.w[1], n * sizeof(float));
     nn_train_state st;
     nn_trainer_state(f.t, &shuffle, &st);
-    assert_int_equal(st.flags, NN_STATE_STOPPED);
+    assert_int_equal(st.flags, NN_STATE_STOPPED | NN_STATE_TENS_BEST);
+    assert_memory_equal(st.current, s.w[3], n * sizeof(float));
     assert_int_equal(st.best_epoch, 1);
     assert_int_equal(st.wait, 2);
     /* a second call has nothing left to do */
@@ -400,6 +526,20 @@ static void early_stopping_restores_the_best(void **state)
     assert_non_null(strstr(err.msg, "monitor val_loss needs validation data"));
     assert_int_equal(nn_train(f.t, &f.ds, &f.ds, &shuffle, NULL, NULL, NULL, &done, &err), 0);
     teardown_fixture(&f);
+
+    /* restore_best: false keeps the weights of the epoch early stopping ended at */
+    nn_override keep_last[2] = {es, {"-s", "restore_best", "false"}};
+    setup_fixture(&f, blob_yaml, keep_last, 2);
+    s.m = f.m;
+    nn_rng_seed(&shuffle, 3);
+    assert_int_equal(nn_train(f.t, &f.ds, NULL, &shuffle, snapshot, &s, NULL, &done, &err), 0);
+    assert_int_equal(done, 3);
+    w = nn_model_values(f.m, &n);
+    assert_memory_equal(w, s.w[3], n * sizeof(float));
+    nn_trainer_state(f.t, &shuffle, &st);
+    assert_int_equal(st.flags, NN_STATE_STOPPED);
+    assert_int_equal(st.nbest, nn_model_param_count(f.m));
+    teardown_fixture(&f);
 }
 
 int main(void)
@@ -414,6 +554,8 @@ int main(void)
         cmocka_unit_test(failing_hook_ends_training),
         cmocka_unit_test(resume_continues_bit_for_bit),
         cmocka_unit_test(early_stopping_restores_the_best),
+        cmocka_unit_test(stop_inside_an_epoch_resumes_with_the_next_batch),
+        cmocka_unit_test(restore_best_keeps_the_best_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

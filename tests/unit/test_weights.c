@@ -964,13 +964,9 @@ static optm_fields optm_good(void)
     return (optm_fields){"adam", 2, 2, 7, 3, 0, 3, {2, 0, 1}, 0, 2, 1, 0.25, 2, 6, 0};
 }
 
-/* CONF, TENS and an OPTM built from o. */
-static void optm_case(bytes *x, const optm_fields *o)
+/* The fields OPTM and OPT2 share. */
+static void optm_body(bytes *x, const optm_fields *o)
 {
-    b_header(x, 1, 3);
-    b_conf(x, "a: 1");
-    b_tens(x);
-    size_t at = b_begin(x, "OPTM");
     b_u16(x, (uint16_t)strlen(o->name));
     b_str(x, o->name);
     b_u32(x, o->nslots);
@@ -992,6 +988,126 @@ static void optm_case(bytes *x, const optm_fields *o)
         b_f32(x, (float)i);
     for (int i = 0; i < o->trailing; i++)
         b_u8(x, 0);
+}
+
+/* CONF, TENS and an OPTM built from o. */
+static void optm_case(bytes *x, const optm_fields *o)
+{
+    b_header(x, 1, 3);
+    b_conf(x, "a: 1");
+    b_tens(x);
+    size_t at = b_begin(x, "OPTM");
+    optm_body(x, o);
+    b_end(x, at);
+}
+
+/* What OPT2 adds, to be varied one at a time too. */
+typedef struct opt2_fields {
+    optm_fields base;
+    uint64_t rows_done;
+    uint32_t nparts;
+    double part_loss;
+    uint64_t part_rows;
+    uint32_t last_epoch, last_has, best_epoch, best_has;
+    uint64_t ncurrent;
+    int floats; /* f32 values written after ncurrent */
+    int trailing;
+} opt2_fields;
+
+/* Stopped after 1 of the 3 rows of epoch 4, alone; TENS holds the current weights. */
+static opt2_fields opt2_good(void)
+{
+    opt2_fields o = {optm_good(), 1, 1, 0.5, 1, 3, NN_RECORD_ACC, 2, 0, 0, 0, 0};
+    o.base.flags = NN_STATE_PARTIAL;
+    return o;
+}
+
+static void opt2_case(bytes *x, const opt2_fields *o)
+{
+    b_header(x, 1, 3);
+    b_conf(x, "a: 1");
+    b_tens(x);
+    size_t at = b_begin(x, "OPT2");
+    optm_body(x, &o->base);
+    b_u64(x, o->rows_done);
+    b_u32(x, o->nparts);
+    for (uint32_t i = 0; i < o->nparts && i < 2; i++) {
+        b_f64(x, o->part_loss);
+        b_u64(x, 1);
+        b_u64(x, o->part_rows);
+    }
+    const uint32_t rec[2][2] = {{o->last_epoch, o->last_has}, {o->best_epoch, o->best_has}};
+    for (int r = 0; r < 2; r++) {
+        b_u32(x, rec[r][0]);
+        b_u32(x, rec[r][1]);
+        for (int i = 0; i < 4; i++)
+            b_f64(x, 0.125 * i);
+    }
+    b_u64(x, o->ncurrent);
+    for (int i = 0; i < o->floats; i++)
+        b_f32(x, (float)i);
+    for (int i = 0; i < o->trailing; i++)
+        b_u8(x, 0);
+    b_end(x, at);
+}
+
+static void c_opt2_good(bytes *x)
+{
+    opt2_fields o = opt2_good();
+    opt2_case(x, &o);
+}
+
+#define OPT2_CASE(fn, field, value)                                                         \
+    static void fn(bytes *x)                                                                \
+    {                                                                                       \
+        opt2_fields o = opt2_good();                                                        \
+        o.field = value;                                                                    \
+        opt2_case(x, &o);                                                                   \
+    }
+OPT2_CASE(c_opt2_rows_done_all, rows_done, 3)
+OPT2_CASE(c_opt2_not_partial, base.flags, 0)
+OPT2_CASE(c_opt2_flag8, base.flags, 9)
+OPT2_CASE(c_opt2_no_parts, nparts, 0)
+OPT2_CASE(c_opt2_parts_past, nparts, 1000)
+OPT2_CASE(c_opt2_part_nan, part_loss, NAN)
+OPT2_CASE(c_opt2_part_rows, part_rows, 2)
+OPT2_CASE(c_opt2_last_late, last_epoch, 4)
+OPT2_CASE(c_opt2_has8, last_has, 8)
+OPT2_CASE(c_opt2_best_late, best_epoch, 3)
+OPT2_CASE(c_opt2_current_past, ncurrent, 1000)
+OPT2_CASE(c_opt2_trailing, trailing, 2)
+
+/* TENS is said to hold the best epoch's weights, but no current values follow. */
+static void c_opt2_tens_best_alone(bytes *x)
+{
+    opt2_fields o = opt2_good();
+    o.base.flags |= NN_STATE_TENS_BEST;
+    opt2_case(x, &o);
+}
+
+/* Current values, but also best ones: one of the two is in TENS. */
+static void c_opt2_both_values(bytes *x)
+{
+    opt2_fields o = opt2_good();
+    o.base.flags |= NN_STATE_TENS_BEST;
+    o.ncurrent = 2;
+    o.floats = 2;
+    opt2_case(x, &o);
+}
+
+static void c_optm_good(bytes *x);
+
+/* An OPTM and an OPT2 in one file. */
+static void c_opt2_after_optm(bytes *x)
+{
+    bytes inner = {{0}, 0};
+    c_optm_good(&inner);
+    memcpy(x->b, inner.b, inner.n);
+    x->n = inner.n;
+    x->b[8] = 4;
+    opt2_fields o = opt2_good();
+    size_t at = b_begin(x, "OPT2");
+    optm_body(x, &o.base);
     b_end(x, at);
 }
 
@@ -1073,18 +1189,33 @@ static const hostile hostiles[] = {
                                          "repeated"},
     {"optm row out of range", c_optm_range, "row 3 in the permutation of 3 training rows is "
                                             "out of range"},
-    {"optm monitor 3", c_optm_monitor, "early stopping monitor 3"},
+    {"optm monitor 3", c_optm_monitor, "monitor 3 (expected 0 val_loss"},
     {"optm best after the epochs", c_optm_best_late, "best epoch 4, 1 epochs since, but only 3"},
     {"optm best NaN", c_optm_best_nan, "best value is not a finite number"},
     {"optm best values past the bytes", c_optm_nbest_past, "1000 best parameter values"},
     {"optm slots past the bytes", c_optm_slots_past, "2 optimizer slots of 3 values"},
     {"optm slots huge", c_optm_slots_huge, "2 optimizer slots of 4611686018427387904"},
     {"optm slots short", c_optm_short, "2 optimizer slots of 2 values"},
-    {"optm trailing bytes", c_optm_trailing, "unexpected bytes after the optimizer state"},
+    {"optm trailing bytes", c_optm_trailing, "unexpected bytes after the training state"},
     {"optm epochs 2^31", c_optm_epochs_huge, "epochs done 2147483648"},
     {"optm 2^30+1 values, no slots", c_optm_values_no_slots,
      "0 optimizer slots of 1073741825 values"},
     {"optm before META", c_optm_order, "'META' comes after 'OPTM'"},
+    {"opt2 all rows done", c_opt2_rows_done_all, "3 rows done in the epoch, of 3"},
+    {"opt2 rows done, not partial", c_opt2_not_partial, "expected 0: the state is at the end"},
+    {"opt2 unknown flag", c_opt2_flag8, "training state flags 00000009"},
+    {"opt2 no parts", c_opt2_no_parts, "0 parts of the epoch's figures"},
+    {"opt2 parts past the bytes", c_opt2_parts_past, "1000 parts of the epoch's figures"},
+    {"opt2 part loss NaN", c_opt2_part_nan, "part 1 of the epoch's figures is impossible"},
+    {"opt2 part rows past those done", c_opt2_part_rows, "over 2 rows, of 1 done"},
+    {"opt2 last epoch after the epochs", c_opt2_last_late, "the last epoch's figures: epoch 4"},
+    {"opt2 figures bit 3", c_opt2_has8, "figures 8"},
+    {"opt2 best record after the best", c_opt2_best_late, "the best epoch's figures: epoch 3"},
+    {"opt2 current values past the bytes", c_opt2_current_past, "1000 current parameter"},
+    {"opt2 trailing bytes", c_opt2_trailing, "unexpected bytes after the training state"},
+    {"opt2 best in TENS, no current", c_opt2_tens_best_alone, "TENS holds the best epoch's"},
+    {"opt2 current and best values", c_opt2_both_values, "2 current and 2 best values"},
+    {"opt2 with OPTM", c_opt2_after_optm, "'OPTM' and 'OPT2' both hold a training state"},
     {"section length 2^63", c_section_len_2p63, "declares 9223372036854775808 bytes"},
     {"dims product overflows", c_dims_overflow, "more values than"},
     {"dims product past the payload", c_dims_big, "more values than"},
@@ -1387,8 +1518,9 @@ static void test_relative_path(void **state)
  * ------------------------------------------------------------------------------------------ */
 
 typedef struct state_sample {
-    float slots[6], best[4];
+    float slots[6], best[4], current[4];
     size_t order[5];
+    nn_train_part parts[2];
     nn_train_state st;
 } state_sample;
 
@@ -1422,6 +1554,39 @@ static void state_init(state_sample *t)
     t->st.best = 0.96875;
     t->st.nbest = 4;
     t->st.best_values = t->best;
+    /* stopped inside epoch 8, after 2 of its 5 rows, in a job of two processes */
+    t->st.rows_done = 2;
+    t->parts[0] = (nn_train_part){0.75, 1, 1};
+    t->parts[1] = (nn_train_part){-0.0, 0, 1};
+    t->st.nparts = 2;
+    t->st.parts = t->parts;
+    t->st.last = (nn_epoch_record){7, NN_RECORD_ACC | NN_RECORD_VAL | NN_RECORD_VAL_ACC, 0.5,
+                                   0.75, 0.625, 0.96875};
+    t->st.best_record = (nn_epoch_record){4, NN_RECORD_VAL, 0.25, 0, 1e-30, 0};
+}
+
+/* The same state as restore_best writes it: TENS holds the best epoch's weights, so the best
+ * values are not repeated and the current ones are kept instead. */
+static void state_init_tens_best(state_sample *t)
+{
+    state_init(t);
+    for (int i = 0; i < 4; i++)
+        t->current[i] = (float)i - 1.5f;
+    t->st.flags |= NN_STATE_TENS_BEST;
+    t->st.nbest = 0;
+    t->st.best_values = NULL;
+    t->st.ncurrent = 4;
+    t->st.current = t->current;
+}
+
+static void assert_record_equal(const nn_epoch_record *a, const nn_epoch_record *b)
+{
+    assert_int_equal(a->epoch, b->epoch);
+    assert_int_equal(a->has, b->has);
+    assert_memory_equal(&a->loss, &b->loss, sizeof a->loss);
+    assert_memory_equal(&a->acc, &b->acc, sizeof a->acc);
+    assert_memory_equal(&a->val_loss, &b->val_loss, sizeof a->val_loss);
+    assert_memory_equal(&a->val_acc, &b->val_acc, sizeof a->val_acc);
 }
 
 static void assert_state_equal(const nn_train_state *a, const nn_train_state *b)
@@ -1443,6 +1608,18 @@ static void assert_state_equal(const nn_train_state *a, const nn_train_state *b)
     assert_int_equal(a->nbest, b->nbest);
     if (a->nbest)
         assert_memory_equal(a->best_values, b->best_values, a->nbest * sizeof(float));
+    assert_int_equal(a->rows_done, b->rows_done);
+    assert_int_equal(a->nparts, b->nparts);
+    for (int i = 0; i < a->nparts; i++) {
+        assert_memory_equal(&a->parts[i].loss_sum, &b->parts[i].loss_sum, sizeof(double));
+        assert_true(a->parts[i].correct == b->parts[i].correct);
+        assert_true(a->parts[i].rows == b->parts[i].rows);
+    }
+    assert_record_equal(&a->last, &b->last);
+    assert_record_equal(&a->best_record, &b->best_record);
+    assert_int_equal(a->ncurrent, b->ncurrent);
+    if (a->ncurrent)
+        assert_memory_equal(a->current, b->current, a->ncurrent * sizeof(float));
 }
 
 static void test_state_roundtrip(void **state)
@@ -1475,6 +1652,14 @@ static void test_state_roundtrip(void **state)
     assert_int_equal(a[8], 5); /* five sections */
     nn_free(a);
     nn_free(b);
+
+    /* restore_best's layout: the current values instead of the best ones */
+    state_init_tens_best(&t);
+    assert_int_equal(nn_weights_write(path, &s.w, &err), 0);
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_state_equal(&t.st, r.state);
+    assert_null(r.state->best_values);
+    nn_weights_destroy(&r);
 
     /* without a state: four sections, and no state read back */
     s.w.state = NULL;
@@ -1541,6 +1726,17 @@ static void test_state_hostile_good_base(void **state)
     assert_true(r.state->best_values[1] == 1.0f);
     assert_true(r.state->rng[3] == 0x0123456789abcdf2ULL);
     nn_weights_destroy(&r);
+    x.n = 0;
+    c_opt2_good(&x);
+    b_crc(&x);
+    spill(path, x.b, x.n);
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_int_equal(r.state->rows_done, 1);
+    assert_int_equal(r.state->nparts, 1);
+    assert_true(r.state->parts[0].loss_sum == 0.5);
+    assert_int_equal(r.state->last.epoch, 3);
+    assert_true(r.state->last.val_acc == 0.375);
+    nn_weights_destroy(&r);
 }
 
 static void test_state_write_refused(void **state)
@@ -1549,7 +1745,7 @@ static void test_state_write_refused(void **state)
     char path[128];
     join(path, sizeof path, f, "never.nnw");
     nn_err err;
-    for (int c = 0; c < 7; c++) {
+    for (int c = 0; c < 13; c++) {
         sample s;
         sample_init(&s);
         state_sample t;
@@ -1564,6 +1760,12 @@ static void test_state_write_refused(void **state)
         case 4: t.st.best = NAN; expect = "out of range"; break;
         case 5: t.st.slots = NULL; expect = "an array is missing"; break;
         case 6: t.st.flags = 8; expect = "out of range"; break;
+        case 7: t.st.rows_done = 5; expect = "out of range"; break;
+        case 8: t.st.flags = 0; expect = "out of range"; break; /* rows done, not partial */
+        case 9: t.parts[1].rows = 3; expect = "part 2 of the epoch's figures"; break;
+        case 10: t.st.last.epoch = 8; expect = "out of range"; break;
+        case 11: t.st.flags |= NN_STATE_TENS_BEST; expect = "out of range"; break;
+        case 12: t.st.parts = NULL; expect = "an array is missing"; break;
         }
         err.msg[0] = '\0';
         assert_int_equal(nn_weights_write(path, &s.w, &err), -1);
