@@ -48,7 +48,8 @@
  *         The entries fill the payload exactly; their order is kept. Optional: when absent,
  *         no entries.
  *   OPTM  The training state --resume continues from (struct nn_train_state), as files of
- *         nntrain 0.1.0 hold it; read, never written:
+ *         nntrain 0.1.0 hold it; read (a state saved inside an epoch as one at the end of the
+ *         epoch before, which that version ran again in full), never written:
  *           u16  optimizer name length K, 1..63, then K bytes of name, printable ASCII
  *           u32  slot count S, 0..8 (state floats per trainable value)
  *           u64  trainable value count N, at most 2^30 (what TENS can hold in 4 GiB)
@@ -942,9 +943,14 @@ static int read_state(cursor *c, nn_weights *w, int opt2)
     return done(c, "the training state");
 }
 
+/* nntrain 0.1.0 saved no position inside an epoch and ran an epoch a signal had cut short
+ * again from its start: such a state reads as one at the end of the epoch before. */
 static int read_optm(cursor *c, nn_weights *w)
 {
-    return read_state(c, w, 0);
+    if (read_state(c, w, 0) < 0)
+        return -1;
+    w->state->flags &= ~(unsigned)NN_STATE_PARTIAL;
+    return 0;
 }
 
 static int read_opt2(cursor *c, nn_weights *w)

@@ -49,8 +49,8 @@ static int same_floats(const float *a, const float *b, size_t n)
     return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
 }
 
-/* The training state (OPTM) must survive the round trip; `best` counts only with a best
- * epoch (the writer stores 0 otherwise). */
+/* The training state (OPTM or OPT2) must survive the round trip; `best` counts only with a
+ * best epoch (the writer stores 0 otherwise). */
 static void check_state_equal(const nn_train_state *a, const nn_train_state *b)
 {
     if (!a || !b) {
@@ -65,7 +65,12 @@ static void check_state_equal(const nn_train_state *a, const nn_train_state *b)
         a->wait != b->wait || (a->best_epoch > 0 && memcmp(&a->best, &b->best, sizeof a->best)) ||
         a->nbest != b->nbest || !same_floats(a->best_values, b->best_values, a->nbest) ||
         !same_floats(a->slots, b->slots, a->nvalues * (size_t)a->nslots) ||
-        (a->nrows && memcmp(a->order, b->order, a->nrows * sizeof *a->order) != 0))
+        (a->nrows && memcmp(a->order, b->order, a->nrows * sizeof *a->order) != 0) ||
+        a->rows_done != b->rows_done || a->nparts != b->nparts ||
+        (a->nparts && memcmp(a->parts, b->parts, (size_t)a->nparts * sizeof *a->parts) != 0) ||
+        memcmp(&a->last, &b->last, sizeof a->last) != 0 ||
+        memcmp(&a->best_record, &b->best_record, sizeof a->best_record) != 0 ||
+        a->ncurrent != b->ncurrent || !same_floats(a->current, b->current, a->ncurrent))
         fuzz_fail("write -> read changed the training state", NULL);
 }
 
