@@ -389,6 +389,10 @@ static int write_weights(run *r, int epochs_done, const nn_epoch_report *last, n
         .conf = conf, .tensors = tensors, .ntensors = ntensors, .prep = r->prep,
         .meta = meta, .nmeta = nmeta, .state = r->trainer ? &state : NULL,
     };
+    if (r->train.xnames) { /* so nnpredict can find the input columns by name */
+        w.columns = r->train.xnames;
+        w.ncolumns = r->train.nx;
+    }
     int rc = nn_weights_write(r->output, &w, err);
     nn_free(conf);
     nn_free(tensors);
