@@ -29,7 +29,14 @@
  * is not a number) columns have names. The target is named (needs a header) or given by 0-based
  * index, -1 meaning the last. `inputs` entries that look like integers ([+-]digits) are 0-based
  * indices, anything else is a header name; the order given is the order of x's columns. By
- * default every column but the target is an input, in file order. */
+ * default every column but the target is an input, in file order. The header names of the
+ * inputs go with the dataset, so a model can keep them.
+ *
+ * Prediction (NN_TARGET_OPTIONAL) reads files made for a model. Given the names the model was
+ * trained on and a header, the inputs are found by name wherever they are, and other columns
+ * are ignored. Otherwise a row of exactly the model's input count holds just the inputs, in
+ * training order; a wider row is read as training read it, except that inputs picked by
+ * `inputs` need no target column. */
 #include "csv.h"
 
 #include <errno.h>
@@ -405,22 +412,41 @@ static void layout_destroy(layout *lay)
     memset(lay, 0, sizeof *lay);
 }
 
-/* Writes "a, b, c" (the header names, cut after about LIST_MAX bytes) into buf. */
-static void list_names(const layout *lay, char *buf, size_t size)
+/* Writes "'a', 'b', 'c'" (or, unquoted, "a, b, c") into buf: the n names, cut after about
+ * LIST_MAX bytes. */
+static void list_names(char *const *names, size_t n, int quoted, char *buf, size_t size)
 {
+    const char *q = quoted ? "'" : "";
     size_t k = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < lay->ncols; i++) {
+    for (size_t i = 0; i < n; i++) {
         char shown[SHOW_MAX + 8];
-        show(lay->names[i], shown, sizeof shown);
-        int w = snprintf(buf + k, size - k, "%s'%s'", i ? ", " : "", shown);
+        show(names[i], shown, sizeof shown);
+        int w = snprintf(buf + k, size - k, "%s%s%s%s", i ? ", " : "", q, shown, q);
         if (w < 0 || (size_t)w >= size - k || k + (size_t)w > LIST_MAX) {
             buf[k] = '\0';
-            snprintf(buf + k, size - k, "%s... (%zu in all)", i ? ", " : "", lay->ncols);
+            snprintf(buf + k, size - k, "%s... (%zu in all)", i ? ", " : "", n);
             return;
         }
         k += (size_t)w;
     }
+}
+
+/* The first column called name, or -1; *other gets a second one, or -1. */
+static int lookup(const layout *lay, const char *name, int *other)
+{
+    int found = -1;
+    *other = -1;
+    for (size_t i = 0; i < lay->ncols; i++) {
+        if (strcmp(lay->names[i], name) != 0)
+            continue;
+        if (found >= 0) {
+            *other = (int)i;
+            break;
+        }
+        found = (int)i;
+    }
+    return found;
 }
 
 /* Finds the column called name. -1 with a message when absent or when two columns share it. */
@@ -432,18 +458,13 @@ static int find_name(const layout *lay, const reader *rd, const char *what, cons
     if (!lay->names)
         return nn_fail(err, "%s: %s '%s' names a column, but the file has no header row "
                             "(expected a 0-based column index)", rd->name, what, shown);
-    int found = -1;
-    for (size_t i = 0; i < lay->ncols; i++) {
-        if (strcmp(lay->names[i], name) != 0)
-            continue;
-        if (found >= 0)
-            return nn_fail(err, "%s: %s '%s' is ambiguous: columns %d and %zu share that name "
-                                "(expected a 0-based column index)", rd->name, what, shown,
-                           found, i);
-        found = (int)i;
-    }
+    int other, found = lookup(lay, name, &other);
+    if (other >= 0)
+        return nn_fail(err, "%s: %s '%s' is ambiguous: columns %d and %d share that name "
+                            "(expected a 0-based column index)", rd->name, what, shown,
+                       found, other);
     if (found < 0) {
-        list_names(lay, list, sizeof list);
+        list_names(lay->names, lay->ncols, 1, list, sizeof list);
         return nn_fail(err, "%s: %s: no column named '%s' (expected one of: %s)", rd->name, what,
                        shown, list);
     }
@@ -466,14 +487,20 @@ static int check_index(const layout *lay, const reader *rd, const char *what, lo
                         "expected 0 to %zu)", rd->name, what, shown, lay->ncols, lay->ncols - 1);
 }
 
-/* Resolves an `inputs` entry: [+-]digits is an index, anything else a header name. */
-static int input_column(const layout *lay, const reader *rd, const char *entry, nn_err *err)
+/* 1 when an `inputs` entry is a column index ([+-]digits), 0 when it is a header name. */
+static int is_index(const char *entry)
 {
     const char *s = entry + (entry[0] == '+' || entry[0] == '-');
     int numeric = is_digit(*s);
     while (is_digit(*s))
         s++;
-    if (!numeric || *s != '\0')
+    return numeric && *s == '\0';
+}
+
+/* Resolves an `inputs` entry: [+-]digits is an index, anything else a header name. */
+static int input_column(const layout *lay, const reader *rd, const char *entry, nn_err *err)
+{
+    if (!is_index(entry))
         return find_name(lay, rd, "inputs", entry, err);
     char *end;
     errno = 0;
@@ -495,32 +522,104 @@ static void label(const layout *lay, int col, char *buf, size_t size)
     }
 }
 
+/* Finds the target column (data.target by name, or by index, the last by default). */
+static int find_target(layout *lay, const reader *rd, const nn_csv_opts *o, nn_err *err)
+{
+    if (o->target) {
+        lay->target = find_name(lay, rd, "target", o->target, err);
+    } else {
+        long index = o->target_index == -1 ? (long)lay->ncols - 1 : o->target_index;
+        lay->target = check_index(lay, rd, "target", index, NULL, err);
+    }
+    return lay->target < 0 ? -1 : 0;
+}
+
+/* The inputs chosen must be as many as the model takes. */
+static int check_count(const layout *lay, const reader *rd, const nn_csv_opts *o, nn_err *err)
+{
+    if (lay->nx == 0)
+        return nn_fail(err, "%s: no input columns (expected at least one besides the target)",
+                       rd->name);
+    if (o->expect_nx > 0 && lay->nx != o->expect_nx)
+        return nn_fail(err, "%s: %d input column%s, but the model's input needs %d", rd->name,
+                       lay->nx, lay->nx == 1 ? "" : "s", o->expect_nx);
+    return 0;
+}
+
+/* A header, and the names of the columns the model was trained on: each input is the column of
+ * its name, wherever the header puts it, so a file with its columns in another order, or with
+ * more columns, gives the same inputs. Every other column is ignored; the target is looked for
+ * only when it is required (--eval). */
+static int choose_by_name(layout *lay, const reader *rd, const nn_csv_opts *o, nn_err *err)
+{
+    char shown[SHOW_MAX + 8], list[LIST_MAX + 64], what[SHOW_MAX + 64];
+    lay->target = -1;
+    if (o->target_mode == NN_TARGET_REQUIRED && find_target(lay, rd, o, err) < 0)
+        return -1;
+    lay->in = nn_alloc((size_t)o->ncolumns, sizeof *lay->in, err);
+    if (!lay->in)
+        return -1;
+    for (int k = 0; k < o->ncolumns; k++) {
+        int other, col = lookup(lay, o->columns[k], &other);
+        if (col < 0 || other >= 0)
+            show(o->columns[k], shown, sizeof shown);
+        if (col < 0) {
+            list_names(o->columns, (size_t)o->ncolumns, 0, list, sizeof list);
+            return nn_fail(err, "%s: no column named '%s' (the model was trained on: %s)",
+                           rd->name, shown, list);
+        }
+        if (other >= 0)
+            return nn_fail(err, "%s: columns %d and %d are both named '%s' (expected one "
+                                "column of each name the model was trained on)", rd->name, col,
+                           other, shown);
+        if (col == lay->target) {
+            label(lay, col, what, sizeof what);
+            return nn_fail(err, "%s: %s is the target, but the model was trained on it as an "
+                                "input (expected a target column besides the inputs)",
+                           rd->name, what);
+        }
+        lay->in[lay->nx++] = col;
+    }
+    return check_count(lay, rd, o, err);
+}
+
+/* Prediction: 1 when the row holds just the model's inputs, in training order: exactly as many
+ * columns as the model takes, and no header that says otherwise -- one naming the target (the
+ * count check then speaks), or one to find the data.inputs names in. */
+static int just_the_inputs(const layout *lay, const nn_csv_opts *o)
+{
+    if (o->target_mode != NN_TARGET_OPTIONAL || o->expect_nx <= 0 ||
+        lay->ncols != (size_t)o->expect_nx)
+        return 0;
+    if (!lay->names)
+        return 1;
+    int other;
+    if (o->inputs && o->ninputs > 0) {
+        for (int k = 0; k < o->ninputs; k++)
+            if (!is_index(o->inputs[k]))
+                return 0;
+        return 1;
+    }
+    return !o->target || lookup(lay, o->target, &other) < 0;
+}
+
 /* Decides the target and the inputs once the first line (header or row) is known. */
 static int choose_columns(layout *lay, const reader *rd, const nn_csv_opts *o, nn_err *err)
 {
+    if (lay->names && o->columns && o->ncolumns > 0)
+        return choose_by_name(lay, rd, o, err);
     int given = o->inputs && o->ninputs > 0;
     int has_target = o->target_mode != NN_TARGET_NONE;
-    if (o->target_mode == NN_TARGET_OPTIONAL && !given && o->expect_nx > 0 &&
-        lay->ncols == (size_t)o->expect_nx) {
+    if (just_the_inputs(lay, o)) {
+        given = 0;
         has_target = 0;
-        /* A header naming the target still marks it as one: the count check then speaks. */
-        if (o->target && lay->names)
-            for (size_t i = 0; i < lay->ncols; i++)
-                if (strcmp(lay->names[i], o->target) == 0)
-                    has_target = 1;
+    } else if (o->target_mode == NN_TARGET_OPTIONAL && given) {
+        has_target = 0; /* inputs picked by name or index: a prediction needs no target */
     }
 
     lay->target = -1;
-    if (has_target) {
-        if (o->target) {
-            lay->target = find_name(lay, rd, "target", o->target, err);
-        } else {
-            long index = o->target_index == -1 ? (long)lay->ncols - 1 : o->target_index;
-            lay->target = check_index(lay, rd, "target", index, NULL, err);
-        }
-        if (lay->target < 0)
-            return -1;
-    }
+    if (has_target && find_target(lay, rd, o, err) < 0)
+        return -1;
 
     unsigned char *used = nn_alloc(lay->ncols, 1, err);
     lay->in = nn_alloc(given ? (size_t)o->ninputs : lay->ncols, sizeof *lay->in, err);
@@ -555,14 +654,7 @@ static int choose_columns(layout *lay, const reader *rd, const nn_csv_opts *o, n
                 lay->in[lay->nx++] = (int)i;
     }
     nn_free(used);
-
-    if (lay->nx == 0)
-        return nn_fail(err, "%s: no input columns (expected at least one besides the target)",
-                       rd->name);
-    if (o->expect_nx > 0 && lay->nx != o->expect_nx)
-        return nn_fail(err, "%s: %d input column%s, but the model's input needs %d", rd->name,
-                       lay->nx, lay->nx == 1 ? "" : "s", o->expect_nx);
-    return 0;
+    return check_count(lay, rd, o, err);
 fail:
     nn_free(used);
     return -1;
@@ -579,6 +671,41 @@ static int take_names(layout *lay, const reader *rd, nn_err *err)
         if (!lay->names[i])
             return -1;
     }
+    return 0;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Gives ds the header names of its input columns, in x's order, unless the header uses one of
+ * them twice: such a name could not find its column again, not even in this file, so the
+ * dataset is then left unnamed, as one read from a file without a header. */
+static int keep_input_names(const layout *lay, nn_dataset *ds, nn_err *err)
+{
+    char **sorted = nn_alloc(lay->ncols, sizeof *sorted, err);
+    if (!sorted)
+        return -1;
+    memcpy(sorted, lay->names, lay->ncols * sizeof *sorted);
+    qsort(sorted, lay->ncols, sizeof *sorted, cmp_text);
+    int unique = 1;
+    for (int j = 0; j < lay->nx && unique; j++) {
+        char *const *hit = bsearch(&lay->names[lay->in[j]], sorted, lay->ncols, sizeof *sorted,
+                                   cmp_text);
+        size_t i = (size_t)(hit - sorted);
+        unique = !(i > 0 && strcmp(sorted[i - 1], *hit) == 0) &&
+                 !(i + 1 < lay->ncols && strcmp(sorted[i + 1], *hit) == 0);
+    }
+    nn_free(sorted);
+    if (!unique)
+        return 0;
+    ds->xnames = nn_alloc((size_t)lay->nx, sizeof *ds->xnames, err);
+    if (!ds->xnames)
+        return -1;
+    for (int j = 0; j < lay->nx; j++)
+        if (!(ds->xnames[j] = nn_strdup(lay->names[lay->in[j]], err)))
+            return -1;
     return 0;
 }
 
@@ -692,6 +819,8 @@ int nn_csv_read(const char *path, const nn_csv_opts *opts, nn_dataset *out, nn_e
                 goto fail;
             out->nx = lay.nx;
             out->ny = lay.target >= 0;
+            if (header && keep_input_names(&lay, out, err) < 0)
+                goto fail;
             if (header)
                 continue;
         } else if (rd.nf != lay.ncols) {

@@ -15,7 +15,8 @@
 typedef enum nn_target_mode {
     NN_TARGET_REQUIRED, /* the target column must be there (training, --eval) */
     NN_TARGET_NONE,     /* every selected column is an input (nothing is a target) */
-    NN_TARGET_OPTIONAL, /* no target when the row has exactly expect_nx columns (prediction) */
+    NN_TARGET_OPTIONAL, /* prediction: a row of exactly expect_nx columns is all inputs, in
+                           order; inputs chosen by name or index need no target column */
 } nn_target_mode;
 
 typedef struct nn_csv_opts {
@@ -26,11 +27,19 @@ typedef struct nn_csv_opts {
     int ninputs;
     nn_target_mode target_mode;
     int expect_nx;              /* inputs per row the model needs; 0 = do not check */
+    char *const *columns;       /* the header names of the inputs the model was trained on, in
+                                   x's order, or NULL; used only when the file has a header */
+    int ncolumns;
 } nn_csv_opts;
 
-/* Fills *out (one target column: ny = 1 with a target, 0 without). When expect_nx > 0 and the
- * input column count differs, the error names the file, the count found and the count the
- * model's input needs. On error *out is left empty. */
+/* Fills *out (one target column: ny = 1 with a target, 0 without). When the file has a header,
+ * out->xnames gets the names of the input columns (unless two of them share a name). When
+ * expect_nx > 0 and the input column count differs, the error names the file, the count found
+ * and the count the model's input needs. On error *out is left empty.
+ *
+ * With `columns` and a header, the inputs are the columns of those names, found wherever they
+ * are; the others are ignored (the target too, unless target_mode is NN_TARGET_REQUIRED). A
+ * name the header lacks is an error that lists the names the model was trained on. */
 int nn_csv_read(const char *path, const nn_csv_opts *opts, nn_dataset *out, nn_err *err);
 
 /* The nn_csv_opts a data spec asks for. */

@@ -1,7 +1,8 @@
 /* data.c -- nn_dataset: freeing, train/validation splits, naming rows, gathering batches.
  *
  * A dataset is a plain owner of flat arrays: x (floats) or x8 (bytes) is (n, nx), y is (n, ny)
- * or NULL, line is (n) or NULL, and source (and ysource) are the file names used in messages.
+ * or NULL, line is (n) or NULL, source (and ysource) are the file names used in messages, and
+ * xnames, when the file had a header, the names of the input columns.
  * Nothing here reads files (csv.c, idx.c and npy.c do) and nothing allocates per batch:
  * nn_dataset_gather converts rows into buffers the caller allocated once, applying the attached
  * preprocessing with the same arithmetic for both storage types, so a uint8 dataset gives
@@ -25,7 +26,24 @@ void nn_dataset_destroy(nn_dataset *ds)
     nn_free(ds->line);
     nn_free(ds->source);
     nn_free(ds->ysource);
+    for (int j = 0; ds->xnames && j < ds->nx; j++)
+        nn_free(ds->xnames[j]);
+    nn_free(ds->xnames);
     memset(ds, 0, sizeof *ds);
+}
+
+/* Gives part a copy of like's input column names, when it has them. */
+static int copy_names(nn_dataset *part, const nn_dataset *like, nn_err *err)
+{
+    if (!like->xnames)
+        return 0;
+    part->xnames = nn_alloc((size_t)like->nx, sizeof *part->xnames, err);
+    if (!part->xnames)
+        return -1;
+    for (int j = 0; j < like->nx; j++)
+        if (!(part->xnames[j] = nn_strdup(like->xnames[j], err)))
+            return -1;
+    return 0;
 }
 
 /* Allocates part to hold `count` rows shaped like `like`, with a copy of like's source. */
@@ -59,6 +77,8 @@ static int alloc_part(nn_dataset *part, const nn_dataset *like, size_t count, nn
     if (!part->source)
         goto fail;
     if (like->ysource && !(part->ysource = nn_strdup(like->ysource, err)))
+        goto fail;
+    if (copy_names(part, like, err) < 0)
         goto fail;
     return 0;
 fail:

@@ -34,6 +34,9 @@ typedef struct nn_dataset {
     unsigned char *x8; /* (n, nx) when xtype is NN_X_U8, else NULL */
     char *ysource;     /* the file the targets came from when not source (owned), or NULL */
     const struct nn_prep *prep; /* borrowed: applied by gather; NULL = none */
+    char **xnames;     /* (nx) the header names of the input columns, in x's order (owned), or
+                          NULL: a file without a header, an IDX or npy file, or a header that
+                          uses an input's name twice (names that cannot find them again) */
 } nn_dataset;
 
 /* Frees what ds owns and zeroes it. */
@@ -41,7 +44,8 @@ void nn_dataset_destroy(nn_dataset *ds);
 
 /* Moves a seeded random `fraction` of all's rows into *val and the rest into *train (row order
  * within each part follows the permutation). *all is emptied. Both parts keep all's storage
- * type and get copies of source and ysource (prep is not carried over: attach it afterwards).
+ * type and get copies of source, ysource and xnames (prep is not carried over: attach it
+ * afterwards).
  * fraction must be in (0, 1) and leave at least one row on each side, else an error that names
  * the file and the row count. */
 int nn_dataset_split(nn_dataset *all, double fraction, nn_rng *rng, nn_dataset *train,

@@ -134,12 +134,28 @@ static int load_predictor(predictor *p, const options *o, nn_err *err)
     if (p->w.prep.kind != NN_NORM_NONE && p->w.prep.n != nn_model_input_size(p->model))
         return nn_fail(err, "%s: preprocessing covers %d inputs, the model has %d", o->weights,
                        p->w.prep.n, nn_model_input_size(p->model));
+    if (p->w.ncolumns > 0 && p->w.ncolumns != nn_model_input_size(p->model))
+        return nn_fail(err, "%s: %d input column names, the model has %d inputs", o->weights,
+                       p->w.ncolumns, nn_model_input_size(p->model));
     p->out = nn_alloc((size_t)o->batch, (size_t)nn_model_out_width(p->model) * sizeof(float),
                       err);
     p->xb = nn_alloc((size_t)o->batch, (size_t)nn_model_input_size(p->model) * sizeof(float),
                      err);
     p->rows = nn_alloc((size_t)o->batch, sizeof(size_t), err);
     return p->out && p->xb && p->rows ? 0 : -1;
+}
+
+/* The CSV columns the model reads: by name when the training data had a header. */
+static void print_columns(const nn_weights *w)
+{
+    if (w->ncolumns == 0) {
+        printf("input columns: by position (the training data had no header)\n");
+        return;
+    }
+    printf("input columns:");
+    for (int i = 0; i < w->ncolumns; i++)
+        printf("%s %s", i ? "," : "", w->columns[i]);
+    putchar('\n');
 }
 
 static void print_info(const predictor *p, const options *o)
@@ -150,6 +166,7 @@ static void print_info(const predictor *p, const options *o)
     printf("optimizer: %s\n", p->spec.optim->type);
     printf("preprocessing: scale %.9g, normalize %s\n", p->w.prep.scale,
            nn_norm_names[p->w.prep.kind]);
+    print_columns(&p->w);
     for (int i = 0; i < p->w.nmeta; i++)
         printf("%s: %s\n", p->w.meta[i].key, p->w.meta[i].value);
     printf("config:\n%s", p->w.conf);
@@ -232,6 +249,8 @@ static int run_input(predictor *p, const options *o, const char *path, nn_err *e
     nn_data_opts d = nn_data_opts_from_spec(&p->spec,
                                             o->eval ? NN_TARGET_REQUIRED : NN_TARGET_OPTIONAL,
                                             nn_model_input_size(p->model), "--labels");
+    d.csv.columns = p->w.columns; /* a header is read by these names, in this order */
+    d.csv.ncolumns = p->w.ncolumns;
     nn_dataset ds;
     memset(&ds, 0, sizeof ds);
     if (nn_data_read(path, o->labels, &d, &ds, err) < 0)

@@ -416,6 +416,10 @@ static int write_weights(run *r, nn_err *err)
         .conf = conf, .tensors = tensors, .ntensors = ntensors, .prep = r->prep,
         .meta = meta, .nmeta = nmeta, .state = &state,
     };
+    if (r->train.xnames) { /* so nnpredict can find the input columns by name */
+        w.columns = r->train.xnames;
+        w.ncolumns = r->train.nx;
+    }
     int rc = nn_weights_write(r->output, &w, err);
     nn_free(conf);
     nn_free(tensors);

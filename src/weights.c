@@ -1,7 +1,8 @@
 /* weights.c -- the .nnw weights file: its format, its reader and its atomic writer; see weights.h.
  *
  * This file owns the byte layout below and nothing else: it moves the config text, named f32
- * tensors, the preprocessing statistics and metadata strings between an nn_weights and a file.
+ * tensors, the preprocessing statistics, metadata strings and column names between an
+ * nn_weights and a file.
  * It knows no YAML and no model; nnpredict hands CONF to config.c and model.c matches tensors
  * to parameters by name and shape.
  *
@@ -27,8 +28,9 @@
  * (2^32 bytes); the smallest possible file (S = 0) is 16 bytes and is refused, since CONF and
  * TENS are required.
  *
- * Sections. nntrain writes the first four always, and OPT2 when it saves the training state
- * (every file it writes from a training run), in this order:
+ * Sections. nntrain writes the first four always, COLS when its training data named the input
+ * columns, and OPT2 when it saves the training state (every file it writes from a training
+ * run), in this order:
  *
  *   CONF  The resolved model config as YAML text (UTF-8), without a terminating NUL and
  *         containing no NUL byte. L may be 0. Required.
@@ -47,6 +49,12 @@
  *           u32  value length V, then V bytes of value, any byte but NUL (UTF-8 by convention)
  *         The entries fill the payload exactly; their order is kept. Optional: when absent,
  *         no entries.
+ *   COLS  The header names of the training data's input columns, in the order of the model's
+ *         inputs: u32 name count C, 1..2^20, then C names back to back, each:
+ *           u32  name length K (0 is allowed: a header field may be empty)
+ *           K    name: any byte but NUL (UTF-8 by convention); no two names are the same
+ *         The names fill the payload exactly. Optional: absent when the training data had no
+ *         header (IDX, npy, or CSV without one); nnpredict then takes CSV columns by position.
  *   OPTM  The training state --resume continues from (struct nn_train_state), as files of
  *         nntrain 0.1.0 hold it; read (a state saved inside an epoch as one at the end of the
  *         epoch before, which that version ran again in full), never written:
@@ -149,15 +157,17 @@ enum {
     MIN_FILE = HEADER_BYTES + CRC_BYTES,
     MAX_TENSORS = 1 << 20,
     MAX_META = 1 << 20,
+    MAX_COLUMNS = 1 << 20,
     TENSOR_MIN_BYTES = 2 + 1 + 4 + 4 + 4, /* name length, 1-byte name, ndim, a dim, a value */
     META_MIN_BYTES = 4 + 1 + 4,           /* key length, 1-byte key, value length */
+    COLUMN_MIN_BYTES = 4,                 /* name length, empty name */
 };
 
 static const uint64_t max_file = (uint64_t)1 << 32;
 
 /* The known sections, in the order they must appear. */
-enum { SEC_CONF, SEC_TENS, SEC_PREP, SEC_META, SEC_OPTM, SEC_OPT2, NSEC };
-static const char tags[NSEC][5] = {"CONF", "TENS", "PREP", "META", "OPTM", "OPT2"};
+enum { SEC_CONF, SEC_TENS, SEC_PREP, SEC_META, SEC_COLS, SEC_OPTM, SEC_OPT2, NSEC };
+static const char tags[NSEC][5] = {"CONF", "TENS", "PREP", "META", "COLS", "OPTM", "OPT2"};
 
 /* ------------------------------------------------------------------------------------------
  * Little-endian packing, byte by byte
@@ -668,6 +678,57 @@ static int read_meta(cursor *c, nn_weights *w)
     return rc ? -1 : done(c, "the last metadata entry");
 }
 
+static int read_column(cursor *c, int k, char **name)
+{
+    if (need(c, 4, "the length of column name %d", k + 1))
+        return -1;
+    uint32_t len = get_u32(take(c, 4));
+    if (need(c, len, "column name %d", k + 1))
+        return -1;
+    size_t at = c->pos;
+    const char *text = (const char *)take(c, len);
+    const char *nul = memchr(text, 0, len);
+    if (nul)
+        return nn_fail_byte(c->err, c->path, (long long)(at + (size_t)(nul - text)),
+                            "NUL byte in column name %d (expected text)", k + 1);
+    *name = nn_strndup(text, len, c->err);
+    return *name ? 0 : -1;
+}
+
+static int read_cols(cursor *c, nn_weights *w)
+{
+    if (need(c, 4, "the column count"))
+        return -1;
+    size_t at = c->pos;
+    uint32_t count = get_u32(take(c, 4));
+    if (count < 1 || count > MAX_COLUMNS || count > left(c) / COLUMN_MIN_BYTES)
+        return nn_fail_byte(c->err, c->path, (long long)at,
+                            "column count %u is impossible here (expected 1..%d, and at most "
+                            "%zu in the %zu bytes that follow)",
+                            count, MAX_COLUMNS, left(c) / COLUMN_MIN_BYTES, left(c));
+    w->columns = nn_alloc(count, sizeof *w->columns, c->err);
+    if (!w->columns)
+        return -1;
+    w->ncolumns = (int)count;
+    named *names = nn_alloc(count, sizeof *names, c->err);
+    if (!names)
+        return -1;
+    int rc = 0;
+    for (uint32_t k = 0; k < count && rc == 0; k++) {
+        size_t where = c->pos;
+        rc = read_column(c, (int)k, &w->columns[k]);
+        names[k] = (named){w->columns[k], where};
+    }
+    if (rc == 0) {
+        const named *rep = find_repeat(names, count);
+        if (rep)
+            rc = nn_fail_byte(c->err, c->path, (long long)rep->where,
+                              "this column name appeared before (expected unique names)");
+    }
+    nn_free(names);
+    return rc ? -1 : done(c, "the last column name");
+}
+
 static void state_free(nn_train_state *s)
 {
     if (!s)
@@ -964,7 +1025,7 @@ static int read_opt2(cursor *c, nn_weights *w)
 
 typedef int (*section_reader)(cursor *c, nn_weights *w);
 static const section_reader readers[NSEC] = {read_conf, read_tens, read_prep, read_meta,
-                                             read_optm, read_opt2};
+                                             read_cols, read_optm, read_opt2};
 
 /* Parses the sections of a file whose header, CRC and frames are sound. */
 static int read_sections(const char *path, const unsigned char *buf, nn_weights *w, nn_err *err)
@@ -988,7 +1049,7 @@ static int read_sections(const char *path, const unsigned char *buf, nn_weights 
             if (k < last)
                 return nn_fail_byte(err, path, (long long)pos,
                                     "section '%s' comes after '%s' (expected the order CONF, "
-                                    "TENS, PREP, META, OPTM, OPT2)",
+                                    "TENS, PREP, META, COLS, OPTM, OPT2)",
                                     tags[k], tags[last]);
             seen[k] = 1;
             last = k;
@@ -1078,6 +1139,9 @@ void nn_weights_destroy(nn_weights *w)
         nn_free(w->meta[i].value);
     }
     nn_free(w->meta);
+    for (int i = 0; w->columns && i < w->ncolumns; i++)
+        nn_free(w->columns[i]);
+    nn_free(w->columns);
     state_free(w->state);
     memset(w, 0, sizeof *w);
 }
@@ -1099,7 +1163,7 @@ const char *nn_weights_meta(const nn_weights *w, const char *key)
 /* Section payload lengths and the file size, computed while checking w. */
 typedef struct plan {
     uint64_t len[NSEC];
-    int write[NSEC];   /* the sections written: the first four, and OPT2 with a state */
+    int nsec;          /* sections written: the first four, COLS with names, OPT2 with a state */
     uint64_t size;
 } plan;
 
@@ -1268,6 +1332,46 @@ static int check_state(const char *path, const nn_train_state *s, uint64_t *len,
     return 0;
 }
 
+static int check_columns(const char *path, const nn_weights *w, uint64_t *len, nn_err *err)
+{
+    if (w->ncolumns < 0 || w->ncolumns > MAX_COLUMNS || (w->ncolumns > 0 && !w->columns))
+        return nn_fail(err, "%s: cannot write %d column names (expected 0..%d, with an array)",
+                       path, w->ncolumns, MAX_COLUMNS);
+    *len = 4;
+    for (int k = 0; k < w->ncolumns; k++) {
+        if (!w->columns[k])
+            return nn_fail(err, "%s: cannot write column name %d: it is missing", path, k + 1);
+        if (!add_ok(len, 4) || !add_ok(len, strlen(w->columns[k])))
+            return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
+    }
+    if (w->ncolumns < 2)
+        return 0;
+    named *names = nn_alloc((size_t)w->ncolumns, sizeof *names, err);
+    if (!names)
+        return -1;
+    for (int k = 0; k < w->ncolumns; k++)
+        names[k] = (named){w->columns[k], (size_t)k};
+    const named *rep = find_repeat(names, (size_t)w->ncolumns);
+    int rc = rep ? nn_fail(err, "%s: cannot write: column name %zu repeats an earlier one", path,
+                           rep->where + 1)
+                 : 0;
+    nn_free(names);
+    return rc;
+}
+
+/* 1 when section k goes into the file: the first four always, the optional ones when w has
+ * something for them. */
+static int written(const nn_weights *w, int k)
+{
+    if (k == SEC_COLS)
+        return w->ncolumns > 0;
+    if (k == SEC_OPTM) /* read, never written */
+        return 0;
+    if (k == SEC_OPT2)
+        return w->state != NULL;
+    return 1;
+}
+
 /* Checks w against every rule the reader enforces and computes the layout. */
 static int check(const char *path, const nn_weights *w, plan *p, nn_err *err)
 {
@@ -1277,14 +1381,18 @@ static int check(const char *path, const nn_weights *w, plan *p, nn_err *err)
     if (check_tensors(path, w, &p->len[SEC_TENS], err) ||
         check_prep(path, &w->prep, &p->len[SEC_PREP], err) ||
         check_meta(path, w, &p->len[SEC_META], err) ||
+        check_columns(path, w, &p->len[SEC_COLS], err) ||
         (w->state && check_state(path, w->state, &p->len[SEC_OPT2], err)))
         return -1;
-    p->write[SEC_CONF] = p->write[SEC_TENS] = p->write[SEC_PREP] = p->write[SEC_META] = 1;
-    p->write[SEC_OPT2] = w->state != NULL; /* OPTM is read, never written */
+    p->nsec = 0;
     p->size = HEADER_BYTES + CRC_BYTES;
-    for (int k = 0; k < NSEC; k++)
-        if (p->write[k] && (!add_ok(&p->size, FRAME_BYTES) || !add_ok(&p->size, p->len[k])))
+    for (int k = 0; k < NSEC; k++) {
+        if (!written(w, k))
+            continue;
+        p->nsec++;
+        if (!add_ok(&p->size, FRAME_BYTES) || !add_ok(&p->size, p->len[k]))
             return nn_fail(err, "%s: cannot write: the file would pass 4 GiB", path);
+    }
     if (p->size > SIZE_MAX)
         return nn_fail(err, "%s: cannot write: %llu bytes do not fit in memory", path,
                        (unsigned long long)p->size);
@@ -1349,6 +1457,17 @@ static void pack_record(packer *b, const nn_epoch_record *r)
     pk_f64(b, r->val_acc);
 }
 
+static void pack_columns(packer *b, const nn_weights *w, uint64_t len)
+{
+    pk_frame(b, SEC_COLS, len);
+    pk_u32(b, (uint32_t)w->ncolumns);
+    for (int k = 0; k < w->ncolumns; k++) {
+        size_t n = strlen(w->columns[k]);
+        pk_u32(b, (uint32_t)n);
+        pk_bytes(b, w->columns[k], n);
+    }
+}
+
 static void pack_state(packer *b, const nn_train_state *s, uint64_t len)
 {
     size_t nlen = strlen(s->optim);
@@ -1391,10 +1510,7 @@ static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
     packer b = {buf, 0};
     pk_bytes(&b, magic, 4);
     pk_u32(&b, VERSION);
-    int nsec = 0;
-    for (int k = 0; k < NSEC; k++)
-        nsec += p->write[k];
-    pk_u32(&b, (uint32_t)nsec);
+    pk_u32(&b, (uint32_t)p->nsec);
 
     pk_frame(&b, SEC_CONF, p->len[SEC_CONF]);
     pk_bytes(&b, w->conf, (size_t)p->len[SEC_CONF]);
@@ -1433,6 +1549,8 @@ static void pack(const nn_weights *w, const plan *p, unsigned char *buf)
         pk_bytes(&b, w->meta[e].value, vlen);
     }
 
+    if (written(w, SEC_COLS))
+        pack_columns(&b, w, p->len[SEC_COLS]);
     if (w->state)
         pack_state(&b, w->state, p->len[SEC_OPT2]);
 

@@ -1,11 +1,12 @@
 /* weights.h -- the .nnw weights file: read and write (the format is specified atop weights.c).
  *
  * The file is self-contained: the resolved model config as YAML text, every parameter tensor by
- * name and shape, the preprocessing statistics and training metadata, and optionally the
- * training state --resume continues from (optimizer slots, step and epoch counts, generator
- * state, row order, early stopping), all little-endian and covered by a CRC32. Writing goes to
- * a temporary file in the same directory, flushed, synced and renamed over the target, so a
- * crash never leaves a half-written file in its place.
+ * name and shape, the preprocessing statistics and training metadata, the names of the input
+ * columns when the training data had a header, and optionally the training state --resume
+ * continues from (optimizer slots, step and epoch counts, generator state, row order, early
+ * stopping), all little-endian and covered by a CRC32. Writing goes to a temporary file in the
+ * same directory, flushed, synced and renamed over the target, so a crash never leaves a
+ * half-written file in its place.
  * Reading checks every length against the file size before allocating and refuses a truncated,
  * corrupted or foreign file with "FILE: byte N: what was wrong". This module knows no YAML and
  * no model: it moves text, named float tensors and key/value strings. */
@@ -98,6 +99,9 @@ typedef struct nn_weights {
     nn_meta_entry *meta;      /* training metadata: epochs_done, seed, loss, ... in order */
     int nmeta;
     nn_train_state *state;    /* the OPTM section, or NULL when the file has none */
+    char **columns;           /* (ncolumns) the header names of the training data's input
+                                 columns, in the model's input order (COLS); NULL: none */
+    int ncolumns;
 } nn_weights;
 
 /* Writes w to path atomically (temp file + fflush + fsync + rename; on failure the temp file is

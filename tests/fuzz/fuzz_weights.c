@@ -6,8 +6,9 @@
  * would otherwise almost never get past the checksum to the sections behind it. (The checksum
  * test itself is in tests/unit/test_weights.c.)
  * Promises checked: a failure leaves one single-line message and an empty struct; whatever is
- * read obeys the format's rules, is accepted by nn_weights_write (the writer refuses anything
- * the reader would), and reads back from the written file equal to what was written. */
+ * read obeys the format's rules (column names included: present and unique), is accepted by
+ * nn_weights_write (the writer refuses anything the reader would), and reads back from the
+ * written file equal to what was written. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -42,6 +43,15 @@ static void check_struct(const nn_weights *w)
         if (!w->meta[e].key || !w->meta[e].value ||
             nn_weights_meta(w, w->meta[e].key) != w->meta[e].value)
             fuzz_fail("read a metadata entry that cannot be looked up", NULL);
+    if (w->ncolumns < 0 || (w->ncolumns > 0) != (w->columns != NULL))
+        fuzz_fail("read a column count that does not match the names", NULL);
+    for (int k = 0; k < w->ncolumns; k++) {
+        if (!w->columns[k])
+            fuzz_fail("read a missing column name", NULL);
+        for (int j = 0; j < k; j++)
+            if (strcmp(w->columns[j], w->columns[k]) == 0)
+                fuzz_fail("read a repeated column name", NULL);
+    }
 }
 
 static int same_floats(const float *a, const float *b, size_t n)
@@ -96,6 +106,11 @@ static void check_equal(const nn_weights *a, const nn_weights *b)
         if (strcmp(a->meta[e].key, b->meta[e].key) != 0 ||
             strcmp(a->meta[e].value, b->meta[e].value) != 0)
             fuzz_fail("write -> read changed a metadata entry", NULL);
+    if (a->ncolumns != b->ncolumns)
+        fuzz_fail("write -> read changed the column count", NULL);
+    for (int k = 0; k < a->ncolumns; k++)
+        if (strcmp(a->columns[k], b->columns[k]) != 0)
+            fuzz_fail("write -> read changed a column name", NULL);
     check_state_equal(a->state, b->state);
 }
 
@@ -120,7 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&err, 0, sizeof err);
     if (nn_weights_read(in, &w, &err) < 0) {
         fuzz_check_message(&err);
-        if (w.conf || w.tensors || w.ntensors || w.meta || w.nmeta || w.prep.shift)
+        if (w.conf || w.tensors || w.ntensors || w.meta || w.nmeta || w.prep.shift ||
+            w.columns || w.ncolumns)
             fuzz_fail("a failed read left a non-empty struct", &err);
         return 0;
     }

@@ -72,6 +72,7 @@ static void load_fails_bytes(const char *data, size_t len, const nn_csv_opts *o,
     assert_null(ds.y);
     assert_null(ds.line);
     assert_null(ds.source);
+    assert_null(ds.xnames);
     assert_int_equal(ds.n, 0);
 }
 
@@ -570,6 +571,207 @@ static void test_column_list_cut(void **state)
     assert_true(strlen(err.msg) < 600);
 }
 
+/* ---------------------------------------------------------------- column names */
+
+static void assert_names(const nn_dataset *ds, const char *const *want, int n)
+{
+    assert_int_equal(ds->nx, n);
+    assert_non_null(ds->xnames);
+    for (int j = 0; j < n; j++)
+        assert_string_equal(ds->xnames[j], want[j]);
+}
+
+/* A header's input names go with the dataset, in x's order; no header, no names. */
+static void test_names_kept(void **state)
+{
+    (void)state;
+    nn_csv_opts o = opts();
+    nn_dataset ds;
+    nn_err err = {{0}};
+    assert_int_equal(nn_csv_read("data/iris.csv", &o, &ds, &err), 0);
+    assert_names(&ds, (const char *const[]){"sepal_length", "sepal_width", "petal_length",
+                                            "petal_width"}, 4);
+    nn_dataset_destroy(&ds);
+    assert_null(ds.xnames);
+
+    char *inputs[] = {"d", "0"};
+    o.target = "b";
+    o.inputs = inputs;
+    o.ninputs = 2;
+    load_ok(table, &o, &ds);
+    assert_names(&ds, (const char *const[]){"d", "a"}, 2);
+    nn_dataset_destroy(&ds);
+
+    o = opts();
+    load_ok("1,2,3\n4,5,6\n", &o, &ds);
+    assert_null(ds.xnames);
+    nn_dataset_destroy(&ds);
+
+    /* an empty header field is a name too */
+    load_ok(",x,y\n1,2,3\n", &o, &ds);
+    assert_names(&ds, (const char *const[]){"", "x"}, 2);
+    nn_dataset_destroy(&ds);
+}
+
+/* A name the header uses twice could not find its column again: no names are kept, and the
+ * file still reads as before. A repeated name outside the inputs does not matter. */
+static void test_names_repeated(void **state)
+{
+    (void)state;
+    nn_csv_opts o = opts();
+    nn_dataset ds;
+    load_ok("x,x,y\n1,2,3\n", &o, &ds);
+    assert_int_equal(ds.nx, 2);
+    assert_float_equal(ds.x[1], 2.0f, 0);
+    assert_null(ds.xnames);
+    nn_dataset_destroy(&ds);
+
+    load_ok("x,y,y\n1,2,3\n", &o, &ds); /* the input y is also the target's name */
+    assert_int_equal(ds.nx, 2);
+    assert_null(ds.xnames);
+    nn_dataset_destroy(&ds);
+
+    o.target_index = 0;
+    load_ok("t,a,id,id\n1,2,3,4\n", &o, &ds); /* the repeated "id" is an input */
+    assert_null(ds.xnames);
+    nn_dataset_destroy(&ds);
+
+    char *inputs[] = {"a"};
+    o.inputs = inputs;
+    o.ninputs = 1;
+    load_ok("t,a,id,id\n1,2,3,4\n", &o, &ds); /* ... and here it is not */
+    assert_names(&ds, (const char *const[]){"a"}, 1);
+    nn_dataset_destroy(&ds);
+}
+
+/* Prediction with the names the model was trained on: found wherever the header puts them. */
+static void test_columns_by_name(void **state)
+{
+    (void)state;
+    char *trained[] = {"c", "a"};
+    nn_csv_opts o = opts();
+    nn_dataset ds;
+    o.target_mode = NN_TARGET_OPTIONAL;
+    o.expect_nx = 2;
+    o.columns = trained;
+    o.ncolumns = 2;
+    load_ok(table, &o, &ds); /* the target column d is there, and ignored */
+    assert_int_equal(ds.n, 2);
+    assert_int_equal(ds.ny, 0);
+    assert_null(ds.y);
+    float want[] = {3, 1, 7, 5};
+    assert_memory_equal(ds.x, want, sizeof want);
+    assert_names(&ds, (const char *const[]){"c", "a"}, 2);
+    nn_dataset_destroy(&ds);
+
+    /* any order, any other columns, text in them */
+    load_ok("id,a,name,c\nr1,1,\"setosa, iris\",3\nr2,5,x,7\n", &o, &ds);
+    assert_memory_equal(ds.x, want, sizeof want);
+    nn_dataset_destroy(&ds);
+
+    /* without a header the names cannot be used: the columns in training order */
+    load_ok("3,1\n7,5\n", &o, &ds);
+    assert_memory_equal(ds.x, want, sizeof want);
+    assert_null(ds.xnames);
+    nn_dataset_destroy(&ds);
+
+    /* --eval reads the target as well, by data.target */
+    o.target_mode = NN_TARGET_REQUIRED;
+    o.target = "d";
+    load_ok("d,a,c\n4,1,3\n8,5,7\n", &o, &ds);
+    assert_memory_equal(ds.x, want, sizeof want);
+    assert_int_equal(ds.ny, 1);
+    assert_float_equal(ds.y[1], 8.0f, 0);
+    nn_dataset_destroy(&ds);
+}
+
+static void test_columns_by_name_errors(void **state)
+{
+    (void)state;
+    char *trained[] = {"c", "a"};
+    nn_csv_opts o = opts();
+    o.target_mode = NN_TARGET_OPTIONAL;
+    o.expect_nx = 2;
+    o.columns = trained;
+    o.ncolumns = 2;
+    load_fails("a,b,d\n1,2,3\n", &o, ": no column named 'c' (the model was trained on: c, a)");
+    load_fails("c,a,c\n1,2,3\n", &o, ": columns 0 and 2 are both named 'c' (expected one "
+                                     "column of each name the model was trained on)");
+    o.target_mode = NN_TARGET_REQUIRED; /* the last column, c, would be the target */
+    load_fails("a,b,c\n1,2,3\n", &o, ": column 2 ('c') is the target, but the model was "
+                                     "trained on it as an input (expected a target column "
+                                     "besides the inputs)");
+    o.target = "t";
+    load_fails("a,b,c\n1,2,3\n", &o, ": target: no column named 't' (expected one of: 'a', "
+                                     "'b', 'c')");
+
+    /* a long list of names is cut */
+    char *many[300], text[8192];
+    char store[300][24];
+    for (int i = 0; i < 300; i++) {
+        snprintf(store[i], sizeof store[i], "column_%d", i);
+        many[i] = store[i];
+    }
+    o = opts();
+    o.target_mode = NN_TARGET_OPTIONAL;
+    o.columns = many;
+    o.ncolumns = 300;
+    snprintf(text, sizeof text, "column_0,column_1\n1,2\n");
+    nn_dataset ds;
+    nn_err err = {{0}};
+    const char *p = write_text("wide.csv", text);
+    assert_int_equal(nn_csv_read(p, &o, &ds, &err), -1);
+    assert_non_null(strstr(err.msg, "no column named 'column_2' (the model was trained on: "
+                                    "column_0, column_1, "));
+    assert_non_null(strstr(err.msg, ", ... (300 in all))"));
+    assert_true(strlen(err.msg) < 600);
+}
+
+/* Prediction for a model that picked its inputs with data.inputs: rows of just those inputs
+ * read in training order without a header, by name with one; no target column is needed. */
+static void test_prediction_picked_inputs(void **state)
+{
+    (void)state;
+    char *named[] = {"c", "a"}, *numbered[] = {"2", "0"};
+    nn_csv_opts o = opts();
+    nn_dataset ds;
+    float want[] = {3, 1};
+    o.target = "d";
+    o.inputs = named;
+    o.ninputs = 2;
+    o.target_mode = NN_TARGET_OPTIONAL;
+    o.expect_nx = 2;
+    load_ok("3,1\n", &o, &ds);
+    assert_memory_equal(ds.x, want, sizeof want);
+    assert_int_equal(ds.ny, 0);
+    nn_dataset_destroy(&ds);
+
+    load_ok("a,c\n1,3\n", &o, &ds); /* by name, not by place */
+    assert_memory_equal(ds.x, want, sizeof want);
+    nn_dataset_destroy(&ds);
+
+    load_ok("a,b,c\n1,2,3\n", &o, &ds); /* no target column */
+    assert_memory_equal(ds.x, want, sizeof want);
+    assert_int_equal(ds.ny, 0);
+    nn_dataset_destroy(&ds);
+
+    o.target = NULL;
+    o.inputs = numbered;
+    load_ok("a,b\n3,1\n", &o, &ds); /* just the inputs: the header's names do not matter */
+    assert_memory_equal(ds.x, want, sizeof want);
+    nn_dataset_destroy(&ds);
+
+    load_ok("1,2,3\n", &o, &ds); /* wider: by index; the last column is not needed as a target */
+    assert_memory_equal(ds.x, want, sizeof want);
+    assert_int_equal(ds.ny, 0);
+    nn_dataset_destroy(&ds);
+
+    /* named inputs in a wider row without a header cannot be found */
+    o.inputs = named;
+    load_fails("1,2,3\n", &o, ": inputs 'c' names a column, but the file has no header row "
+                              "(expected a 0-based column index)");
+}
+
 /* ---------------------------------------------------------------- field errors */
 
 static void test_field_errors(void **state)
@@ -858,6 +1060,11 @@ int main(void)
         cmocka_unit_test(test_opts_from_spec),
         cmocka_unit_test(test_column_errors),
         cmocka_unit_test(test_column_list_cut),
+        cmocka_unit_test(test_names_kept),
+        cmocka_unit_test(test_names_repeated),
+        cmocka_unit_test(test_columns_by_name),
+        cmocka_unit_test(test_columns_by_name_errors),
+        cmocka_unit_test(test_prediction_picked_inputs),
         cmocka_unit_test(test_field_errors),
         cmocka_unit_test(test_number_syntax),
         cmocka_unit_test(test_trailing_comma),

@@ -1,6 +1,6 @@
 /* test_data.c -- nn_dataset: splits (sizes, determinism, disjoint and covering parts, errors,
- * uint8 storage), gathering batches (float and uint8 storage, with scale and normalisation
- * giving the same floats either way), naming rows, and freeing. */
+ * uint8 storage, column names), gathering batches (float and uint8 storage, with scale and
+ * normalisation giving the same floats either way), naming rows, and freeing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,6 +87,40 @@ static void test_split_sizes_and_cover(void **state)
         if (val.y[i] != val.y[i - 1] + 1.0f)
             in_order = 0;
     assert_false(in_order);
+    nn_dataset_destroy(&train);
+    nn_dataset_destroy(&val);
+}
+
+/* Both parts of a split carry their own copy of the input column names. */
+static void test_split_keeps_names(void **state)
+{
+    (void)state;
+    nn_dataset all, train, val;
+    nn_rng rng;
+    nn_err err = {{0}};
+    make(&all, 10, 0);
+    all.xnames = nn_alloc(2, sizeof *all.xnames, NULL);
+    assert_non_null(all.xnames);
+    all.xnames[0] = nn_strdup("petal_width", NULL);
+    all.xnames[1] = nn_strdup("", NULL);
+    nn_rng_seed(&rng, 1);
+    assert_int_equal(nn_dataset_split(&all, 0.5, &rng, &train, &val, &err), 0);
+    assert_null(all.xnames);
+    const nn_dataset *parts[] = {&train, &val};
+    for (int p = 0; p < 2; p++) {
+        assert_non_null(parts[p]->xnames);
+        assert_string_equal(parts[p]->xnames[0], "petal_width");
+        assert_string_equal(parts[p]->xnames[1], "");
+    }
+    assert_ptr_not_equal(train.xnames[0], val.xnames[0]);
+    nn_dataset_destroy(&train);
+    nn_dataset_destroy(&val);
+
+    /* without names, none appear */
+    make(&all, 10, 0);
+    assert_int_equal(nn_dataset_split(&all, 0.5, &rng, &train, &val, &err), 0);
+    assert_null(train.xnames);
+    assert_null(val.xnames);
     nn_dataset_destroy(&train);
     nn_dataset_destroy(&val);
 }
@@ -357,6 +391,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_sizes_and_cover),
+        cmocka_unit_test(test_split_keeps_names),
         cmocka_unit_test(test_split_rounding),
         cmocka_unit_test(test_split_deterministic),
         cmocka_unit_test(test_split_errors),

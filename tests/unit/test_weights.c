@@ -284,7 +284,7 @@ static void test_roundtrip_minimal(void **state)
     char path[128];
     join(path, sizeof path, f, "min.nnw");
     /* Empty config text, no tensors, no metadata, preprocessing none with n = 0. */
-    nn_weights w = {"", NULL, 0, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL};
+    nn_weights w = {"", NULL, 0, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL, NULL, 0};
     nn_err err = {{0}};
     assert_int_equal(nn_weights_write(path, &w, &err), 0);
     nn_weights r;
@@ -297,7 +297,7 @@ static void test_roundtrip_minimal(void **state)
 
     /* minmax with n = 0 and one metadata entry but still an empty meta value. */
     nn_meta_entry m = {"k", ""};
-    nn_weights w2 = {"a: 1", NULL, 0, {0.5, NN_NORM_MINMAX, 0, NULL, NULL}, &m, 1, NULL};
+    nn_weights w2 = {"a: 1", NULL, 0, {0.5, NN_NORM_MINMAX, 0, NULL, NULL}, &m, 1, NULL, NULL, 0};
     assert_int_equal(nn_weights_write(path, &w2, &err), 0);
     assert_int_equal(nn_weights_read(path, &r, &err), 0);
     assert_weights_equal(&w2, &r);
@@ -341,7 +341,7 @@ static void test_layout_little_endian(void **state)
     float one = 1.0f;
     nn_tensor t = {"a", {1, {1}}, &one};
     nn_meta_entry m = {"k", "vv"};
-    nn_weights w = {"x", &t, 1, {0.5, NN_NORM_NONE, 0, NULL, NULL}, &m, 1, NULL};
+    nn_weights w = {"x", &t, 1, {0.5, NN_NORM_NONE, 0, NULL, NULL}, &m, 1, NULL, NULL, 0};
     nn_err err = {{0}};
     assert_int_equal(nn_weights_write(path, &w, &err), 0);
     size_t n;
@@ -1258,22 +1258,27 @@ static const hostile hostiles[] = {
     {"version 2", c_version2, "made by a newer nntrain (format 2; this reads 1)"},
 };
 
-static void test_hostile(void **state)
+/* Builds each case with a correct CRC and checks the reader refuses it with its words. */
+static void assert_all_refused(const fixture *f, const hostile *cases, size_t n)
 {
-    fixture *f = *state;
     char path[128];
     join(path, sizeof path, f, "hostile.nnw");
-    for (size_t i = 0; i < sizeof hostiles / sizeof hostiles[0]; i++) {
+    for (size_t i = 0; i < n; i++) {
         bytes x = {{0}, 0};
-        hostiles[i].build(&x);
+        cases[i].build(&x);
         b_crc(&x);
         spill(path, x.b, x.n);
         nn_err err;
         assert_refused(path, &err);
-        if (!strstr(err.msg, hostiles[i].expect) || strstr(err.msg, "out of memory"))
-            fail_msg("case '%s': message \"%s\" lacks \"%s\"", hostiles[i].name, err.msg,
-                     hostiles[i].expect);
+        if (!strstr(err.msg, cases[i].expect) || strstr(err.msg, "out of memory"))
+            fail_msg("case '%s': message \"%s\" lacks \"%s\"", cases[i].name, err.msg,
+                     cases[i].expect);
     }
+}
+
+static void test_hostile(void **state)
+{
+    assert_all_refused(*state, hostiles, sizeof hostiles / sizeof hostiles[0]);
 }
 
 static void test_newer_version_exact(void **state)
@@ -1439,7 +1444,7 @@ static void test_failed_write_keeps_old_file(void **state)
     join(path, sizeof path, f, "model.nnw");
     float v = 1.0f;
     nn_tensor t = {"w", {1, {1}}, &v};
-    nn_weights small = {"a: 1", &t, 1, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL};
+    nn_weights small = {"a: 1", &t, 1, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL, NULL, 0};
     nn_err err = {{0}};
     assert_int_equal(nn_weights_write(path, &small, &err), 0);
     size_t n0;
@@ -1678,20 +1683,14 @@ static void test_state_roundtrip(void **state)
     nn_weights_destroy(&r);
 }
 
-/* Every truncation and every byte flip of a file with a state is refused. */
-static void test_state_damage(void **state)
+/* Writes w, then checks that every truncation and every byte flip of the file is refused. */
+static void assert_damage_refused(const fixture *f, const nn_weights *w)
 {
-    fixture *f = *state;
     char good[128], bad[128];
     join(good, sizeof good, f, "good.nnw");
     join(bad, sizeof bad, f, "bad.nnw");
-    sample s;
-    sample_init(&s);
-    state_sample t;
-    state_init(&t);
-    s.w.state = &t.st;
     nn_err err = {{0}};
-    assert_int_equal(nn_weights_write(good, &s.w, &err), 0);
+    assert_int_equal(nn_weights_write(good, w, &err), 0);
     size_t n;
     unsigned char *b = slurp(good, &n);
     assert_non_null(b);
@@ -1706,6 +1705,17 @@ static void test_state_damage(void **state)
         assert_refused(bad, &err);
     }
     nn_free(b);
+}
+
+/* Every truncation and every byte flip of a file with a state is refused. */
+static void test_state_damage(void **state)
+{
+    sample s;
+    sample_init(&s);
+    state_sample t;
+    state_init(&t);
+    s.w.state = &t.st;
+    assert_damage_refused(*state, &s.w);
 }
 
 static void test_state_hostile_good_base(void **state)
@@ -1787,6 +1797,303 @@ static void test_state_write_refused(void **state)
     assert_dir_holds(f->dir, (const char *const[]){NULL});
 }
 
+/* ------------------------------------------------------------------------------------------
+ * The input column names (COLS)
+ * ------------------------------------------------------------------------------------------ */
+
+static void assert_columns_equal(const nn_weights *a, const nn_weights *b)
+{
+    assert_int_equal(a->ncolumns, b->ncolumns);
+    for (int k = 0; k < a->ncolumns; k++)
+        assert_string_equal(a->columns[k], b->columns[k]);
+    if (a->ncolumns == 0)
+        assert_null(b->columns);
+}
+
+/* The tags of the sections of the file at path, run together ("CONFTENS..."). */
+static void section_tags(const char *path, char *tags, size_t size)
+{
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    assert_non_null(b);
+    uint32_t count = (uint32_t)b[8] | (uint32_t)b[9] << 8;
+    size_t pos = 12, k = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        assert_true(k + 5 <= size && pos + 12 <= n);
+        memcpy(tags + k, b + pos, 4);
+        k += 4;
+        uint64_t len = 0;
+        for (int j = 7; j >= 0; j--)
+            len = len << 8 | b[pos + 4 + (size_t)j];
+        pos += 12 + (size_t)len;
+    }
+    tags[k] = '\0';
+    assert_int_equal(pos, n - 4);
+    nn_free(b);
+}
+
+static void test_cols_roundtrip(void **state)
+{
+    fixture *f = *state;
+    char path[128], again[128], tags[64];
+    join(path, sizeof path, f, "cols.nnw");
+    join(again, sizeof again, f, "again.nnw");
+    sample s;
+    sample_init(&s);
+    state_sample t;
+    state_init(&t);
+    /* an empty header field, UTF-8, a quoted comma and a tab are all names a CSV header gives */
+    char *names[] = {"sepal_length", "", "na\xc3\xafve, \"quoted\"", "x\ty"};
+    s.w.columns = names;
+    s.w.ncolumns = 4;
+    s.w.state = &t.st;
+    nn_err err = {{0}};
+    assert_int_equal(nn_weights_write(path, &s.w, &err), 0);
+    nn_weights r;
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_weights_equal(&s.w, &r);
+    assert_columns_equal(&s.w, &r);
+    assert_state_equal(&t.st, r.state);
+    section_tags(path, tags, sizeof tags);
+    assert_string_equal(tags, "CONFTENSPREPMETACOLSOPT2");
+    /* written again from what was read: the same bytes */
+    assert_int_equal(nn_weights_write(again, &r, &err), 0);
+    nn_weights_destroy(&r);
+    assert_true(is_empty(&r));
+    size_t na, nb;
+    unsigned char *a = slurp(path, &na), *b = slurp(again, &nb);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    nn_free(a);
+    nn_free(b);
+
+    /* without names, no COLS section, and none read back */
+    s.w.columns = NULL;
+    s.w.ncolumns = 0;
+    assert_int_equal(nn_weights_write(path, &s.w, &err), 0);
+    section_tags(path, tags, sizeof tags);
+    assert_string_equal(tags, "CONFTENSPREPMETAOPT2");
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_null(r.columns);
+    assert_int_equal(r.ncolumns, 0);
+    nn_weights_destroy(&r);
+
+    /* names without a training state: COLS is the last section */
+    s.w.columns = names;
+    s.w.ncolumns = 1;
+    s.w.state = NULL;
+    assert_int_equal(nn_weights_write(path, &s.w, &err), 0);
+    section_tags(path, tags, sizeof tags);
+    assert_string_equal(tags, "CONFTENSPREPMETACOLS");
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_columns_equal(&s.w, &r);
+    assert_null(r.state);
+    nn_weights_destroy(&r);
+}
+
+static void test_cols_layout(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    join(path, sizeof path, f, "le.nnw");
+    float one = 1.0f;
+    nn_tensor t = {"a", {1, {1}}, &one};
+    char *names[] = {"b", "cd"};
+    nn_weights w = {"x", &t, 1, {0.5, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL, names, 2};
+    nn_err err = {{0}};
+    assert_int_equal(nn_weights_write(path, &w, &err), 0);
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    assert_non_null(b);
+    static const unsigned char cols[] = {
+        'C', 'O', 'L', 'S', 15, 0, 0, 0, 0, 0, 0, 0, /* 15 bytes of payload */
+        2, 0, 0, 0,                                 /* two names */
+        1, 0, 0, 0, 'b',                            /* "b" */
+        2, 0, 0, 0, 'c', 'd',                       /* "cd" */
+    };
+    assert_int_equal(b[8], 5); /* CONF, TENS, PREP, META, COLS */
+    assert_true(n > sizeof cols + 4);
+    assert_memory_equal(b + n - 4 - sizeof cols, cols, sizeof cols);
+    nn_free(b);
+}
+
+/* Every truncation and every byte flip of a file with names is refused. */
+static void test_cols_damage(void **state)
+{
+    float one = 1.0f;
+    nn_tensor t = {"a", {1, {1}}, &one};
+    char *names[] = {"sepal_length", "petal_width"};
+    nn_weights w = {"x", &t, 1, {1.0, NN_NORM_NONE, 0, NULL, NULL}, NULL, 0, NULL, names, 2};
+    assert_damage_refused(*state, &w);
+}
+
+/* CONF and TENS, then the start of a COLS section; returns where its length goes, for b_end. */
+static size_t cols_begin(bytes *x)
+{
+    b_header(x, 1, 3);
+    b_conf(x, "a: 1");
+    b_tens(x);
+    return b_begin(x, "COLS");
+}
+
+/* A COLS of `count` and the names given (NULL-ended, or NULL), each after its length. */
+static void cols_case(bytes *x, uint32_t count, const char *const *names)
+{
+    size_t at = cols_begin(x);
+    b_u32(x, count);
+    for (int k = 0; names && names[k]; k++) {
+        b_u32(x, (uint32_t)strlen(names[k]));
+        b_str(x, names[k]);
+    }
+    b_end(x, at);
+}
+
+static void k_count0(bytes *x)
+{
+    cols_case(x, 0, NULL);
+}
+
+static void k_count_4g(bytes *x)
+{
+    cols_case(x, 4000000000u, (const char *const[]){"a", NULL});
+}
+
+/* Under the cap of 2^20 names, but more than the bytes that follow can hold. */
+static void k_count_past(bytes *x)
+{
+    cols_case(x, 100, (const char *const[]){"a", "b", NULL});
+}
+
+static void k_length_past(bytes *x)
+{
+    size_t at = cols_begin(x);
+    b_u32(x, 1);
+    b_u32(x, 0xffffffffu);
+    b_str(x, "abcd");
+    b_end(x, at);
+}
+
+/* The second name's length has only two of its four bytes in the payload. */
+static void k_length_short(bytes *x)
+{
+    size_t at = cols_begin(x);
+    b_u32(x, 2);
+    b_u32(x, 6);
+    b_str(x, "abcdef");
+    b_u16(x, 1);
+    b_end(x, at);
+}
+
+static void k_nul(bytes *x)
+{
+    size_t at = cols_begin(x);
+    b_u32(x, 2);
+    b_u32(x, 1);
+    b_str(x, "a");
+    b_u32(x, 3);
+    b_raw(x, "b\0c", 3);
+    b_end(x, at);
+}
+
+static void k_dup(bytes *x)
+{
+    cols_case(x, 3, (const char *const[]){"a", "b", "a", NULL});
+}
+
+static void k_trailing(bytes *x)
+{
+    cols_case(x, 1, (const char *const[]){"a", "b", NULL});
+}
+
+/* COLS after OPTM, and COLS twice. */
+static void k_after_optm(bytes *x)
+{
+    c_optm_good(x);
+    x->b[8] = 4;
+    size_t at = b_begin(x, "COLS");
+    b_u32(x, 1);
+    b_u32(x, 1);
+    b_str(x, "a");
+    b_end(x, at);
+}
+
+static void k_twice(bytes *x)
+{
+    cols_case(x, 1, (const char *const[]){"a", NULL});
+    x->b[8] = 4;
+    size_t at = b_begin(x, "COLS");
+    b_u32(x, 1);
+    b_u32(x, 1);
+    b_str(x, "b");
+    b_end(x, at);
+}
+
+static const hostile cols_hostiles[] = {
+    {"cols count 0", k_count0, "column count 0 is impossible"},
+    {"cols count 4 billion", k_count_4g, "column count 4000000000 is impossible"},
+    {"cols count past the bytes", k_count_past, "column count 100 is impossible"},
+    {"cols name past the payload", k_length_past, "expected column name 1 (4294967295 bytes)"},
+    {"cols length cut short", k_length_short, "expected the length of column name 2"},
+    {"cols NUL in a name", k_nul, "NUL byte in column name 2"},
+    {"cols repeated name", k_dup, "this column name appeared before"},
+    {"cols trailing bytes", k_trailing, "unexpected bytes after the last column name"},
+    {"cols after OPTM", k_after_optm, "'COLS' comes after 'OPTM'"},
+    {"cols twice", k_twice, "'COLS' appears a second time"},
+};
+
+static void test_cols_hostile(void **state)
+{
+    assert_all_refused(*state, cols_hostiles, sizeof cols_hostiles / sizeof cols_hostiles[0]);
+
+    /* the base case is sound: an empty name is one a header can give */
+    fixture *f = *state;
+    char path[128];
+    join(path, sizeof path, f, "base.nnw");
+    bytes x = {{0}, 0};
+    cols_case(&x, 3, (const char *const[]){"a", "", "b", NULL});
+    b_crc(&x);
+    spill(path, x.b, x.n);
+    nn_weights r;
+    nn_err err = {{0}};
+    assert_int_equal(nn_weights_read(path, &r, &err), 0);
+    assert_int_equal(r.ncolumns, 3);
+    assert_string_equal(r.columns[0], "a");
+    assert_string_equal(r.columns[1], "");
+    assert_string_equal(r.columns[2], "b");
+    nn_weights_destroy(&r);
+}
+
+static void test_cols_write_refused(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    join(path, sizeof path, f, "never.nnw");
+    char *dup[] = {"a", "b", "a"}, *missing[] = {"a", NULL};
+    const struct {
+        char **names;
+        int n;
+        const char *expect;
+    } cases[] = {
+        {dup, 3, "column name 3 repeats an earlier one"},
+        {missing, 2, "column name 2: it is missing"},
+        {dup, -1, "cannot write -1 column names"},
+        {NULL, 2, "cannot write 2 column names"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sample s;
+        sample_init(&s);
+        s.w.columns = cases[i].names;
+        s.w.ncolumns = cases[i].n;
+        nn_err err = {{0}};
+        assert_int_equal(nn_weights_write(path, &s.w, &err), -1);
+        assert_contains(err.msg, path);
+        assert_contains(err.msg, cases[i].expect);
+    }
+    assert_dir_holds(f->dir, (const char *const[]){NULL});
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1811,6 +2118,11 @@ int main(void)
         T(test_state_damage),
         T(test_state_hostile_good_base),
         T(test_state_write_refused),
+        T(test_cols_roundtrip),
+        T(test_cols_layout),
+        T(test_cols_damage),
+        T(test_cols_hostile),
+        T(test_cols_write_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
