@@ -98,7 +98,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'h': fputs(usage, stdout); return NN_EXIT_OK;
         case OPT_VERSION: printf("nnpredict %s\n", NN_VERSION); return NN_EXIT_OK;
         case ':': return fail_usage("missing value for", argv[optind - 1]);
-        default: return fail_usage("unknown option", argv[optind - 1]);
+        default: return nn_cli_bad_option("nnpredict", longopts, argv[optind - 1], optopt);
         }
     }
     if (optind >= argc)

@@ -199,7 +199,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'h': fputs(usage, stdout); return NN_EXIT_OK;
         case OPT_VERSION: printf("nntrain %s\n", NN_VERSION); return NN_EXIT_OK;
         case ':': return fail_usage("missing value for", argv[optind - 1]);
-        default: return fail_usage("unknown option", argv[optind - 1]);
+        default: return nn_cli_bad_option("nntrain", longopts, argv[optind - 1], optopt);
         }
         if (rc < 0) {
             fprintf(stderr, "nntrain: %s\n", err.msg);
@@ -268,23 +268,6 @@ static int load_data(run *r, nn_err *err)
 }
 
 /* ---- the weights file -------------------------------------------------------------------- */
-
-/* The default weights path: the model file's base name with .nnw, in the working directory. */
-static char *default_output(const char *model, nn_err *err)
-{
-    if (strcmp(model, "-") == 0)
-        return nn_strdup("model.nnw", err);
-    const char *base = strrchr(model, '/');
-    base = base ? base + 1 : model;
-    size_t len = strlen(base);
-    const char *dot = strrchr(base, '.');
-    if (dot && dot != base)
-        len = (size_t)(dot - base);
-    char *out = nn_alloc(len + 5, 1, err);
-    if (out)
-        snprintf(out, len + 5, "%.*s.nnw", (int)len, base);
-    return out;
-}
 
 static int same_file(const char *a, const char *b)
 {
@@ -614,7 +597,7 @@ static int train_main(run *r, nn_err *err)
         nn_report_summary(stdout, r->model);
         return NN_EXIT_OK;
     }
-    r->output = o->output ? nn_strdup(o->output, err) : default_output(o->model, err);
+    r->output = o->output ? nn_strdup(o->output, err) : nn_cli_default_output(o->model, err);
     if (!r->output)
         return NN_EXIT_FAILURE;
     if ((r->rank == 0 && check_output(r, err) < 0) || load_data(r, err) < 0 ||
