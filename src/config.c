@@ -1543,6 +1543,27 @@ int nn_config_load(const char *path, const nn_override *ov, int nov, nn_spec *sp
     return rc;
 }
 
+int nn_config_is_model_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    nn_err ignored;
+    size_t len = 0;
+    char *text = read_all(f, path, &len, &ignored);
+    if (fclose(f) != 0 || !text) {
+        nn_free(text);
+        return 0;
+    }
+    node *root = NULL;
+    source src = {text, len, path, 0};
+    int yes = len <= MAX_FILE && build_tree(&src, &root, &ignored) == 0 && root &&
+              root->kind == N_MAP && map_get(root, "layers") != NULL;
+    node_free(root);
+    nn_free(text);
+    return yes;
+}
+
 void nn_config_destroy(nn_spec *spec)
 {
     if (!spec)

@@ -114,11 +114,28 @@ static int parse_options(int argc, char **argv, options *o)
     return -1;
 }
 
+/* The error for a model file given where a weights file belongs: what to run instead. */
+static int model_file_given(const char *path, nn_err *err)
+{
+    char *weights = nn_cli_default_output(path, err);
+    if (!weights)
+        return -1;
+    nn_fail(err, "%s: this is a model file (YAML); nnpredict takes the weights file nntrain "
+            "writes (run 'nntrain %s', then 'nnpredict %s')", path, path, weights);
+    nn_free(weights);
+    return -1;
+}
+
 /* Reads the weights file, rebuilds the model from its embedded config and loads its tensors. */
 static int load_predictor(predictor *p, const options *o, nn_err *err)
 {
-    if (nn_weights_read(o->weights, &p->w, err) < 0)
+    if (nn_weights_read(o->weights, &p->w, err) < 0) {
+        /* A weights file starts with the bytes NNW\0, which no YAML text holds: only a file
+         * that is not one can be a model file. */
+        if (nn_config_is_model_file(o->weights))
+            return model_file_given(o->weights, err);
         return -1;
+    }
     size_t len = strlen(o->weights) + sizeof " (embedded config)";
     p->conf_name = nn_alloc(len, 1, err);
     if (!p->conf_name)

@@ -1144,6 +1144,37 @@ static void write_file(const char *path, const char *text, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
+/* nnpredict's question: is this file a model file? By content, whatever its name. */
+static void test_is_model_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nn_test_config_XXXXXX", path[128];
+    assert_non_null(mkdtemp(dir));
+    const struct {
+        const char *text;
+        int model;
+    } cases[] = {
+        {"input: 2\nlayers: [tanh]\nloss: mse\n", 1},
+        {"layers:\n  - dense:\n    units: 3\n", 1},   /* invalid as a model, still one */
+        {"input: 2\nloss: mse\n", 0},                  /* no layers: */
+        {"- layers\n", 0},                              /* not a map */
+        {"layers: [tanh\n", 0},                         /* not YAML */
+        {"NNW\0\1\0\0\0", 0},
+        {"", 0},
+    };
+    snprintf(path, sizeof path, "%s/m.nnw", dir);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t len = i == 5 ? 8 : strlen(cases[i].text);
+        write_file(path, cases[i].text, len);
+        if (nn_config_is_model_file(path) != cases[i].model)
+            fail_msg("case %zu: expected %d", i, cases[i].model);
+    }
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(nn_config_is_model_file(path), 0); /* missing */
+    assert_int_equal(nn_config_is_model_file(dir), 0);  /* a directory */
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_load(void **state)
 {
     (void)state;
@@ -1242,6 +1273,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_absurd_counts),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_is_model_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
