@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dataload.h"
 #include "dist.h"
+#include "lint.h"
 #include "model.h"
 #include "plot.h"
 #include "preprocess.h"
@@ -501,6 +502,46 @@ static void report_early_stop(const run *r)
             nn_monitor_names[r->spec.early.monitor], best);
 }
 
+/* ---- warnings ---------------------------------------------------------------------------- */
+
+/* On stderr, unless -q (which also keeps every rank but 0 silent): training goes on. */
+static void print_warning(const run *r, const nn_err *w)
+{
+    if (!r->opt.quiet)
+        fprintf(stderr, "nntrain: warning: %s\n", w->msg);
+}
+
+/* A model that did not build, with an input that looks channels last: the likely cause. */
+static void explain_build_failure(const nn_spec *spec, nn_err *err)
+{
+    char advice[NN_ERR_MAX / 2];
+    size_t used = strlen(err->msg);
+    if (nn_lint_channels_last(spec, advice, sizeof advice))
+        snprintf(err->msg + used, sizeof err->msg - used, "; %s", advice);
+}
+
+/* What looks wrong in a model that built. */
+static void warn_about_model(const run *r)
+{
+    nn_err w;
+    char advice[NN_ERR_MAX / 2];
+    if (nn_lint_channels_last(&r->spec, advice, sizeof advice)) {
+        nn_fail_at(&w, r->spec.input_pos, "%s", advice);
+        print_warning(r, &w);
+    }
+    if (nn_lint_last_activation(&r->spec, &w))
+        print_warning(r, &w);
+}
+
+/* What looks wrong in the data, once it is loaded and checked against the model. */
+static void warn_about_data(const run *r)
+{
+    nn_err w;
+    const nn_dataset *sets[] = {&r->train, &r->val, &r->test};
+    if (nn_lint_classes(&r->spec, nn_model_out_width(r->model), sets, 3, &w))
+        print_warning(r, &w);
+}
+
 /* ---- the ranks of a job (mpirun -np N nntrain-mpi; dist.h) ------------------------------ */
 
 /* After the options: the default thread count (the cores a rank may use), and on ranks other
@@ -591,8 +632,11 @@ static int train_main(run *r, nn_err *err)
         return NN_EXIT_USAGE;
     nn_cli_set_threads(o->threads);
     r->model = nn_model_build(&r->spec, r->spec.run.batch_size, err);
-    if (!r->model)
+    if (!r->model) {
+        explain_build_failure(&r->spec, err);
         return NN_EXIT_USAGE;
+    }
+    warn_about_model(r);
     if (o->summary) {
         nn_report_summary(stdout, r->model);
         return NN_EXIT_OK;
@@ -603,6 +647,7 @@ static int train_main(run *r, nn_err *err)
     if ((r->rank == 0 && check_output(r, err) < 0) || load_data(r, err) < 0 ||
         check_training(r, err) < 0)
         return NN_EXIT_USAGE;
+    warn_about_data(r);
     if (o->dry_run) {
         if (!o->quiet)
             printf("ok: %zu training rows, %zu validation rows, %zu test rows, "
