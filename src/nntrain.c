@@ -475,6 +475,31 @@ static int resume(run *r, nn_err *err)
     return 0;
 }
 
+/* The history's columns follow the run (a classifier, validation data), not the epochs it
+ * gets through, so a run stopped in its first epoch writes the same header as a whole one. */
+static void plan_history(run *r)
+{
+    r->history.has_acc = r->spec.loss->task != NN_TASK_REGRESSION;
+    r->history.has_val = r->val.n > 0;
+}
+
+/* --plot, also after a signal: the picture of the epochs done, and where it went (unless -q). */
+static int draw_plot(const run *r, nn_err *err)
+{
+    const options *o = &r->opt;
+    if (r->history.n == 0) {
+        if (!o->quiet)
+            fprintf(stderr, "nntrain: --plot %s: no epoch finished, so nothing was drawn\n",
+                    o->plot);
+        return 0;
+    }
+    if (nn_plot_write(o->plot, &r->history, err) < 0)
+        return -1;
+    if (!o->quiet)
+        fprintf(stderr, "nntrain: plot written to %s\n", o->plot);
+    return 0;
+}
+
 /* After training: the history file and the picture. */
 static int write_outputs(run *r, const epoch_ctx *ctx, nn_err *err)
 {
@@ -483,7 +508,7 @@ static int write_outputs(run *r, const epoch_ctx *ctx, nn_err *err)
         return nn_fail(err, "out of memory recording the history of the epochs");
     if (o->history && nn_history_write(&r->history, o->history, err) < 0)
         return -1;
-    if (o->plot && r->history.n > 0 && nn_plot_write(o->plot, &r->history, err) < 0)
+    if (o->plot && draw_plot(r, err) < 0)
         return -1;
     return 0;
 }
@@ -648,6 +673,7 @@ static int train_main(run *r, nn_err *err)
         check_training(r, err) < 0)
         return NN_EXIT_USAGE;
     warn_about_data(r);
+    plan_history(r);
     if (o->dry_run) {
         if (!o->quiet)
             printf("ok: %zu training rows, %zu validation rows, %zu test rows, "
@@ -699,8 +725,8 @@ static int train_main(run *r, nn_err *err)
         return NN_EXIT_FAILURE;
     if (rc == 1) {
         if (r->rank == 0)
-            fprintf(stderr, "nntrain: stopped by signal after %d epochs; weights written to "
-                    "%s\n", done, r->output);
+            fprintf(stderr, "nntrain: stopped by signal after %d epoch%s; weights written to "
+                    "%s\n", done, done == 1 ? "" : "s", r->output);
         return *stop == SIGTERM ? NN_EXIT_SIGTERM : NN_EXIT_SIGINT;
     }
     if (!o->quiet)
