@@ -3,6 +3,7 @@
  * needed: the weights file carries its own config and preprocessing. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dataload.h"
+#include "metrics.h"
 #include "model.h"
 #include "preprocess.h"
 #include "report.h"
@@ -192,23 +194,67 @@ static void print_row(const nn_loss_ops *loss, const float *row, int width, int 
     putchar('\n');
 }
 
-static void predict(predictor *p, const options *o, const nn_dataset *ds)
+/* Called with each batch's outputs in p->out, (rows, width), and its targets in yb. */
+typedef void (*batch_fn)(const predictor *p, const float *yb, int rows, void *ctx);
+
+/* Runs the network over every row of ds, o->batch rows at a time, and hands each batch to fn;
+ * yb (o->batch, ds->ny) receives the targets, or is NULL when they are not needed. */
+static void each_batch(predictor *p, const options *o, const nn_dataset *ds, float *yb,
+                       batch_fn fn, void *ctx)
 {
-    int width = nn_model_out_width(p->model);
-    const nn_loss_ops *loss = nn_model_loss(p->model);
     for (size_t start = 0; start < ds->n; start += (size_t)o->batch) {
         size_t left = ds->n - start;
         int b = left < (size_t)o->batch ? (int)left : o->batch;
         for (int i = 0; i < b; i++)
             p->rows[i] = start + (size_t)i;
-        nn_dataset_gather(ds, p->rows, b, p->xb, NULL);
+        nn_dataset_gather(ds, p->rows, b, p->xb, yb);
         nn_model_predict(p->model, p->xb, b, p->out);
-        for (int i = 0; i < b; i++)
-            print_row(loss, p->out + (size_t)i * (size_t)width, width, o->proba);
+        fn(p, yb, b, ctx);
     }
 }
 
-static int evaluate(predictor *p, const nn_dataset *ds, nn_err *err)
+static void print_batch(const predictor *p, const float *yb, int rows, void *ctx)
+{
+    (void)yb;
+    const options *o = ctx;
+    int width = nn_model_out_width(p->model);
+    for (int i = 0; i < rows; i++)
+        print_row(nn_model_loss(p->model), p->out + (size_t)i * (size_t)width, width, o->proba);
+}
+
+static void predict(predictor *p, const options *o, const nn_dataset *ds)
+{
+    each_batch(p, o, ds, NULL, print_batch, (void *)o);
+}
+
+static void add_regression(const predictor *p, const float *yb, int rows, void *ctx)
+{
+    nn_regression_add(ctx, p->out, yb, rows);
+}
+
+/* " mae=... rmse=... r2=..." for a regression network, over every row of ds. */
+static int print_regression(predictor *p, const options *o, const nn_dataset *ds, nn_err *err)
+{
+    nn_regression fig;
+    float *yb = nn_alloc((size_t)o->batch, (size_t)ds->ny * sizeof(float), err);
+    if (!yb || nn_regression_init(&fig, nn_model_out_width(p->model), err) < 0) {
+        nn_free(yb);
+        nn_regression_destroy(&fig);
+        return -1;
+    }
+    each_batch(p, o, ds, yb, add_regression, &fig);
+    double r2 = nn_regression_r2(&fig);
+    printf(" mae=%.6f rmse=%.6f", nn_regression_mae(&fig), nn_regression_rmse(&fig));
+    if (isnan(r2))
+        printf(" r2=nan");
+    else
+        printf(" r2=%.6f", r2);
+    nn_regression_destroy(&fig);
+    nn_free(yb);
+    return 0;
+}
+
+static int evaluate(predictor *p, const options *o, const nn_dataset *ds, nn_err *err)
 {
     if (nn_check_targets(p->model, ds, err) < 0)
         return -1;
@@ -224,6 +270,9 @@ static int evaluate(predictor *p, const nn_dataset *ds, nn_err *err)
     printf("rows=%zu loss=%.6f", m.n, m.loss);
     if (m.has_acc)
         printf(" acc=%.4f", m.acc);
+    int rc = 0;
+    if (nn_model_loss(p->model)->task == NN_TASK_REGRESSION)
+        rc = print_regression(p, o, ds, err);
     putchar('\n');
     if (nn_model_loss(p->model)->task == NN_TASK_MULTICLASS) {
         printf("confusion (rows: true class, columns: predicted class)\n%6s", "");
@@ -239,7 +288,7 @@ static int evaluate(predictor *p, const nn_dataset *ds, nn_err *err)
     }
     nn_trainer_free(t);
     nn_free(confusion);
-    return 0;
+    return rc;
 }
 
 /* Reads one input file ("-" for stdin; CSV, IDX or npy), attaches the preprocessing and
@@ -256,7 +305,7 @@ static int run_input(predictor *p, const options *o, const char *path, nn_err *e
     nn_prep_attach(&p->w.prep, &ds);
     int rc = 0;
     if (o->eval)
-        rc = evaluate(p, &ds, err);
+        rc = evaluate(p, o, &ds, err);
     else
         predict(p, o, &ds);
     nn_dataset_destroy(&ds);

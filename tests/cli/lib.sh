@@ -57,3 +57,35 @@ expect_error() {
 awk_check() {
     if awk "$3" "$2"; then pass "$1"; else fail "$1" "$(tail -n 3 "$2")"; fi
 }
+
+# regression_figures PRED TARGETS: "MAE RMSE R2" of the CSV predictions in PRED against the CSV
+# targets in TARGETS (same rows, same columns), over every value, with R² the mean over the
+# columns of 1 - SS_res/SS_tot (a constant column: 1 if predicted exactly, else 0), as
+# scikit-learn's r2_score computes it; worked out apart from nnpredict, for its --eval tests.
+regression_figures() {
+    paste -d, "$1" "$2" | awk -F, '
+        { k = NF / 2; n++
+          for (j = 1; j <= k; j++) {
+              d = $j - $(j + k); a += d < 0 ? -d : d; s += d * d; res[j] += d * d
+              y[n, j] = $(j + k); sum[j] += $(j + k)
+          } }
+        END { for (j = 1; j <= k; j++) {
+                  m = sum[j] / n; tot = 0
+                  for (i = 1; i <= n; i++) tot += (y[i, j] - m) ^ 2
+                  r2 += tot > 0 ? 1 - res[j] / tot : res[j] == 0 ? 1 : 0
+              }
+              printf "%.6f %.6f %.6f\n", a / (n * k), sqrt(s / (n * k)), r2 / k }'
+}
+
+# same_figures WHAT EVAL_LINE "MAE RMSE R2": passes when the mae=, rmse= and r2= of an --eval
+# line are within 1e-4 of the figures given (predictions are printed to 6 digits).
+same_figures() {
+    if echo "$2 $3" | awk '{ for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) got[kv[1]] = kv[2]
+                            n = split("mae rmse r2", key, " ")
+                            for (i = 1; i <= n; i++) { d = got[key[i]] - $(NF - n + i)
+                                if (!(key[i] in got) || d > 1e-4 || d < -1e-4) exit 1 } }'; then
+        pass "$1"
+    else
+        fail "$1" "--eval: $2" "expected mae rmse r2: $3"
+    fi
+}
