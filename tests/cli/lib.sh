@@ -22,6 +22,17 @@ check() {
     fi
 }
 
+# missing_words MESSAGE 'WORDS|MORE WORDS': prints "; missing 'W'" for each '|'-separated part
+# of WORDS that MESSAGE does not contain.
+missing_words() {
+    old_ifs=$IFS
+    IFS='|'
+    for w in $2; do
+        case "$1" in *"$w"*) ;; *) printf "; missing '%s'" "$w" ;; esac
+    done
+    IFS=$old_ifs
+}
+
 # expect_error WHAT CODE 'WORDS|MORE WORDS' COMMAND...: the command must exit with CODE, print
 # exactly one line on stderr that starts with the program's name and contains every
 # '|'-separated part of WORDS, and leave no .nnw file (nor a temporary one) in $WORK.
@@ -36,12 +47,7 @@ expect_error() {
     [ "$rc" -eq "$code" ] || problems="exit code $rc, expected $code"
     [ "$(wc -l <"$WORK/.err")" -eq 1 ] || problems="$problems; stderr is not one line"
     case "$msg" in nntrain:*|nnpredict:*) ;; *) problems="$problems; no program prefix" ;; esac
-    old_ifs=$IFS
-    IFS='|'
-    for w in $words; do
-        case "$msg" in *"$w"*) ;; *) problems="$problems; missing '$w'" ;; esac
-    done
-    IFS=$old_ifs
+    problems="$problems$(missing_words "$msg" "$words")"
     if ls "$WORK"/*.nnw "$WORK"/*.nnw.tmp* >/dev/null 2>&1; then
         problems="$problems; a weights file was written"
     fi

@@ -79,12 +79,7 @@ expect_warning() {
     [ -s warned.nnw ] || problems="$problems; no weights file"
     line=$(grep '^nntrain: warning: ' "$WORK/.err")
     [ "$(printf '%s\n' "$line" | grep -c .)" -eq 1 ] || problems="$problems; not one warning line"
-    old_ifs=$IFS
-    IFS='|'
-    for w in $words; do
-        case "$line" in *"$w"*) ;; *) problems="$problems; missing '$w'" ;; esac
-    done
-    IFS=$old_ifs
+    problems="$problems$(missing_words "$line" "$words")"
     if [ -z "$problems" ]; then pass "$what"; else fail "$what" "$problems" "$(cat "$WORK/.err")"; fi
 }
 
