@@ -44,8 +44,9 @@ check "the weights written on SIGTERM load" "$NNPREDICT" term.nnw --info
 sed "s|\.\./data/digits.csv|$WORK/big.csv|" "$TOP/models/digits.yaml" >big.yaml
 
 # interrupt NAME WHEN ARGS...: trains big.yaml with ARGS (output NAME.nnw) and sends SIGINT when
-# WHEN is "start" (as soon as the handler is installed, before the first epoch ends) or
-# "epoch" (after the first epoch line); leaves the exit code in $rc.
+# WHEN is "start" (as soon as nntrain, not the shell that starts it, catches SIGINT: its
+# handler is installed just before the first batch) or "epoch" (after the first epoch line);
+# leaves the exit code in $rc.
 interrupt() {
     name=$1 when=$2
     shift 2
@@ -56,7 +57,8 @@ interrupt() {
     while [ $tries -lt 1200 ]; do
         if [ "$when" = start ]; then
             mask=$(awk '/^SigCgt/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-            [ -n "$mask" ] && [ $((0x$mask & 2)) -ne 0 ] && break
+            [ "/proc/$pid/exe" -ef "$NNTRAIN" ] && [ -n "$mask" ] &&
+                [ $((0x$mask & 2)) -ne 0 ] && break
         elif grep -q '^epoch ' "$name.log" 2>/dev/null; then
             break
         fi
