@@ -232,26 +232,30 @@ static void add_regression(const predictor *p, const float *yb, int rows, void *
     nn_regression_add(ctx, p->out, yb, rows);
 }
 
-/* " mae=... rmse=... r2=..." for a regression network, over every row of ds. */
-static int print_regression(predictor *p, const options *o, const nn_dataset *ds, nn_err *err)
+/* The regression figures of the network over every row of ds, into *fig (initialised here;
+ * the caller destroys it, also after a failure). */
+static int regression_figures(predictor *p, const options *o, const nn_dataset *ds,
+                              nn_regression *fig, nn_err *err)
 {
-    nn_regression fig;
-    float *yb = nn_alloc((size_t)o->batch, (size_t)ds->ny * sizeof(float), err);
-    if (!yb || nn_regression_init(&fig, nn_model_out_width(p->model), err) < 0) {
-        nn_free(yb);
-        nn_regression_destroy(&fig);
+    if (nn_regression_init(fig, nn_model_out_width(p->model), err) < 0)
         return -1;
-    }
-    each_batch(p, o, ds, yb, add_regression, &fig);
-    double r2 = nn_regression_r2(&fig);
-    printf(" mae=%.6f rmse=%.6f", nn_regression_mae(&fig), nn_regression_rmse(&fig));
+    float *yb = nn_alloc((size_t)o->batch, (size_t)ds->ny * sizeof(float), err);
+    if (!yb)
+        return -1;
+    each_batch(p, o, ds, yb, add_regression, fig);
+    nn_free(yb);
+    return 0;
+}
+
+/* " mae=... rmse=... r2=..." */
+static void print_regression(const nn_regression *fig)
+{
+    double r2 = nn_regression_r2(fig);
+    printf(" mae=%.6f rmse=%.6f", nn_regression_mae(fig), nn_regression_rmse(fig));
     if (isnan(r2))
         printf(" r2=nan");
     else
         printf(" r2=%.6f", r2);
-    nn_regression_destroy(&fig);
-    nn_free(yb);
-    return 0;
 }
 
 static int evaluate(predictor *p, const options *o, const nn_dataset *ds, nn_err *err)
@@ -267,12 +271,20 @@ static int evaluate(predictor *p, const options *o, const nn_dataset *ds, nn_err
         return -1;
     }
     nn_metrics m = nn_trainer_evaluate(t, ds, confusion);
+    nn_regression fig = {0};
+    int regression = nn_model_loss(p->model)->task == NN_TASK_REGRESSION;
+    if (regression && regression_figures(p, o, ds, &fig, err) < 0) {
+        nn_regression_destroy(&fig);
+        nn_trainer_free(t);
+        nn_free(confusion);
+        return -1;
+    }
     printf("rows=%zu loss=%.6f", m.n, m.loss);
     if (m.has_acc)
         printf(" acc=%.4f", m.acc);
-    int rc = 0;
-    if (nn_model_loss(p->model)->task == NN_TASK_REGRESSION)
-        rc = print_regression(p, o, ds, err);
+    if (regression)
+        print_regression(&fig);
+    nn_regression_destroy(&fig);
     putchar('\n');
     if (nn_model_loss(p->model)->task == NN_TASK_MULTICLASS) {
         printf("confusion (rows: true class, columns: predicted class)\n%6s", "");
@@ -288,7 +300,7 @@ static int evaluate(predictor *p, const options *o, const nn_dataset *ds, nn_err
     }
     nn_trainer_free(t);
     nn_free(confusion);
-    return rc;
+    return 0;
 }
 
 /* Reads one input file ("-" for stdin; CSV, IDX or npy), attaches the preprocessing and
