@@ -3,6 +3,7 @@
 #ifndef NN_CLI_H
 #define NN_CLI_H
 
+#include <getopt.h>
 #include <signal.h>
 
 #include "err.h"
@@ -23,6 +24,21 @@ int nn_cli_int(const char *opt, const char *text, long min, long max, long *out,
 /* Prints "PROG: MSG[ ARG] (see PROG --help)" to stderr for a bad command line (arg may be
  * NULL) and returns NN_EXIT_USAGE. */
 int nn_cli_usage_error(const char *prog, const char *msg, const char *arg);
+
+/* Reports an option getopt_long refused with '?' and returns NN_EXIT_USAGE. arg is the
+ * argument that held it (argv[optind - 1]), optopt getopt's optopt, longopts the program's
+ * table. One line on stderr:
+ *   PROG: unknown option --lr (did you mean --learning-rate? see PROG --help)
+ *   PROG: ambiguous option --s (did you mean --seed, --set or --summary? see PROG --help)
+ *   PROG: option --summary takes no value (see PROG --help)
+ *   PROG: unknown option -x (see PROG --help) */
+int nn_cli_bad_option(const char *prog, const struct option *longopts, const char *arg,
+                      int optopt);
+
+/* The weights file nntrain writes for a model file by default: the model file's base name with
+ * its last extension replaced by .nnw, in the working directory ("model.nnw" for "-").
+ * Heap string (nn_free), or NULL with err. */
+char *nn_cli_default_output(const char *model, nn_err *err);
 
 /* The exit code for a run that failed with code and message err: NN_EXIT_FAILURE when memory
  * ran out (xalloc.c's "out of memory ...", wherever it was reported: a data set too large for

@@ -32,6 +32,7 @@
 
 #include "hparam.h"
 #include "xalloc.h"
+#include "yamlhint.h"
 
 /* Limits that keep a hostile file from using unbounded time or memory. No real model file
  * comes near them. */
@@ -198,6 +199,15 @@ static nn_pos offset_pos(const source *s, size_t offset)
     return pos;
 }
 
+/* A tab or a badly indented line, in plain words (yamlhint.c): -1 with err when recognised. */
+static int explain_indentation(const source *s, const yaml_parser_t *p, nn_err *err)
+{
+    nn_pos at = mark_pos(s, p->problem_mark);
+    nn_yaml_error e = {p->problem, p->context, at.line, at.col,
+                       p->context ? mark_pos(s, p->context_mark).line : 0};
+    return nn_yamlhint_explain(s->text, s->len, s->file, &e, err);
+}
+
 static int syntax_error(const source *s, const yaml_parser_t *p, nn_err *err)
 {
     const char *problem = p->problem ? p->problem : "unreadable input";
@@ -212,6 +222,8 @@ static int syntax_error(const source *s, const yaml_parser_t *p, nn_err *err)
         return nn_fail_at(err, offset_pos(s, p->problem_offset), "invalid YAML: %s", problem);
     case YAML_SCANNER_ERROR:
     case YAML_PARSER_ERROR:
+        if (!s->from_override && explain_indentation(s, p, err) < 0)
+            return -1;
         if (p->context && !s->from_override)
             return nn_fail_at(err, mark_pos(s, p->problem_mark),
                               "invalid YAML: %s (%s at line %zu, column %zu)", problem,
@@ -490,21 +502,61 @@ static int bad_layer_item(const node *item, nn_err *err)
                       kind_name(item));
 }
 
+/* A layer item map with a second key. A layer type there starts another layer; any other key
+ * is most likely a setting written at the column of the type instead of under it:
+ *   - dense:
+ *     units: 3       (a key beside `dense`, where `      units: 3` is one of its settings) */
+static int second_key(const node *item, nn_err *err)
+{
+    char key_buf[256], set_buf[256], val_buf[256], map[800];
+    const node *type = item->kid[0], *set = item->kid[1], *key = item->kid[2];
+    const char *other = shown(key->text, key_buf, sizeof key_buf);
+    const nn_layer_ops *ops = layer_find(type->text);
+    if (layer_find(key->text))
+        return nn_fail_at(err, key->pos, "a layer item holds one type; '%s' starts another "
+                          "layer (write it as a new item '- %s')", other, other);
+    if (!ops)
+        return unknown_layer_type(type, err);
+    int in_file = type->pos.line > 0 && key->pos.line > type->pos.line; /* block style */
+    if (in_file && is_null(set))
+        return nn_fail_at(err, key->pos, "'%s' is at the column of '%s', so it reads as a "
+                          "second layer type of the item (indent it under %s, to column %d, to "
+                          "make it a setting of %s)", other, ops->type, ops->type,
+                          type->pos.col + 2, ops->type);
+    if (in_file && set->kind == N_MAP)
+        return nn_fail_at(err, key->pos, "'%s' is at the column of '%s', not of its settings "
+                          "(indent it to column %d, with the other settings of %s)", other,
+                          ops->type, set->pos.col, ops->type);
+    if (strcmp(key->text, "name") != 0 && !nn_hparam_find(ops->hparams, key->text)) {
+        char keys[NN_ERR_MAX / 2];
+        nn_hparam_list_keys(ops->hparams, keys, sizeof keys);
+        return nn_fail_at(err, key->pos, "'%s' in a %s item is neither a layer type nor a "
+                          "setting of %s (expected one of: %s%sname)", other, ops->type,
+                          ops->type, keys, keys[0] ? ", " : "");
+    }
+    /* On one line, from an override, or beside a shorthand value: show the one map. */
+    const nn_hparam *main = nn_hparam_main(ops->hparams);
+    const node *v = item->kid[3];
+    const char *value = v->kind == N_SCALAR ? shown(v->text, val_buf, sizeof val_buf) : "...";
+    if (main && set->kind == N_SCALAR && !is_null(set))
+        snprintf(map, sizeof map, "{%s: %s, %s: %s}", main->key,
+                 shown(set->text, set_buf, sizeof set_buf), other, value);
+    else
+        snprintf(map, sizeof map, "{%s: %s}", other, value);
+    return nn_fail_at(err, key->pos, "'%s' is beside the layer type %s, not one of its "
+                      "settings (give %s its settings as one map: '- %s: %s')", other,
+                      ops->type, ops->type, ops->type, map);
+}
+
 /* Splits a layer item into its type node and its settings (NULL, a scalar or a map). */
 static int layer_parts(const node *item, node **type, node **set, nn_err *err)
 {
-    char buf[256];
     *set = NULL;
     if (item->kind == N_SCALAR) {
         *type = (node *)item;
     } else if (item->kind == N_MAP && item->nkid >= 2) {
-        if (item->nkid > 2) {
-            const char *other = shown(item->kid[2]->text, buf, sizeof buf);
-            return nn_fail_at(err, item->kid[2]->pos,
-                              "a layer item holds one type; '%s' starts another layer "
-                              "(write it as a new item '- %s')",
-                              other, other);
-        }
+        if (item->nkid > 2)
+            return second_key(item, err);
         *type = item->kid[0];
         *set = is_null(item->kid[1]) ? NULL : item->kid[1];
         if (*set && (*set)->kind == N_SEQ)
@@ -1369,6 +1421,24 @@ static int conv_layers(conv *c, const node *n)
     return rc;
 }
 
+/* A key of data: (train, test, target, ...) written at the top level. */
+static int data_key_at_top(node *root, const node *k, nn_err *err)
+{
+    const node *data = NULL;
+    for (int i = 0; i + 1 < root->nkid; i += 2)
+        if (strcmp(root->kid[i]->text, "data") == 0)
+            data = root->kid[i];
+    if (k->from_override)
+        return nn_fail_at(err, k->pos, "'%s' belongs under data: (expected -s data.%s=VALUE)",
+                          k->text, k->text);
+    if (data && data->pos.line > 0)
+        return nn_fail_at(err, k->pos, "'%s' belongs under data:, not at the top level (move "
+                          "it under the data: at line %d, indented like the keys there)",
+                          k->text, data->pos.line);
+    return nn_fail_at(err, k->pos, "'%s' belongs under data:, not at the top level (write a "
+                      "line 'data:' and indent '%s:' under it)", k->text, k->text);
+}
+
 static int convert(conv *c, node *root)
 {
     char keys[NN_ERR_MAX / 2], buf[256];
@@ -1409,6 +1479,8 @@ static int convert(conv *c, node *root)
             rc = conv_validation(c, v);
         } else if (strcmp(key, "data") == 0) {
             rc = conv_data(c, v);
+        } else if (nn_hparam_word_index(data_keys, key) >= 0) {
+            return data_key_at_top(root, k, c->err);
         } else {
             list_words(top_keys, NULL, keys, sizeof keys);
             return nn_fail_at(c->err, k->pos, "unknown key '%s' (expected one of: %s)",
@@ -1600,6 +1672,27 @@ int nn_config_load(const char *path, const nn_override *ov, int nov, nn_spec *sp
     nn_free(base);
     nn_free(text);
     return rc;
+}
+
+int nn_config_is_model_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    nn_err ignored;
+    size_t len = 0;
+    char *text = read_all(f, path, &len, &ignored);
+    if (fclose(f) != 0 || !text) {
+        nn_free(text);
+        return 0;
+    }
+    node *root = NULL;
+    source src = {text, len, path, 0};
+    int yes = len <= MAX_FILE && build_tree(&src, &root, &ignored) == 0 && root &&
+              root->kind == N_MAP && map_get(root, "layers") != NULL;
+    node_free(root);
+    nn_free(text);
+    return yes;
 }
 
 void nn_config_destroy(nn_spec *spec)

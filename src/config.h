@@ -33,6 +33,11 @@ int nn_config_load(const char *path, const nn_override *ov, int nov, nn_spec *sp
 int nn_config_parse(const char *text, size_t len, const char *name, const char *base_dir,
                     const nn_override *ov, int nov, nn_spec *spec, nn_err *err);
 
+/* 1 when the file at path holds a model file, judged by content: YAML text whose top level is
+ * a map with a `layers:` key (whether or not the rest is valid). 0 for anything else, and when
+ * the file cannot be read: nnpredict asks this only to explain a file that is not weights. */
+int nn_config_is_model_file(const char *path);
+
 /* Writes the resolved spec as canonical YAML (every layer as a full map with all its keys,
  * every top-level key), which nn_config_parse reads back to an equal spec. *text is a
  * NUL-terminated heap string owned by the caller (nn_free). Deterministic byte for byte. */

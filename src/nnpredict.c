@@ -3,6 +3,7 @@
  * needed: the weights file carries its own config and preprocessing. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dataload.h"
+#include "metrics.h"
 #include "model.h"
 #include "preprocess.h"
 #include "report.h"
@@ -98,7 +100,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'h': fputs(usage, stdout); return NN_EXIT_OK;
         case OPT_VERSION: printf("nnpredict %s\n", NN_VERSION); return NN_EXIT_OK;
         case ':': return fail_usage("missing value for", argv[optind - 1]);
-        default: return fail_usage("unknown option", argv[optind - 1]);
+        default: return nn_cli_bad_option("nnpredict", longopts, argv[optind - 1], optopt);
         }
     }
     if (optind >= argc)
@@ -114,11 +116,28 @@ static int parse_options(int argc, char **argv, options *o)
     return -1;
 }
 
+/* The error for a model file given where a weights file belongs: what to run instead. */
+static int model_file_given(const char *path, nn_err *err)
+{
+    char *weights = nn_cli_default_output(path, err);
+    if (!weights)
+        return -1;
+    nn_fail(err, "%s: this is a model file (YAML); nnpredict takes the weights file nntrain "
+            "writes (run 'nntrain %s', then 'nnpredict %s')", path, path, weights);
+    nn_free(weights);
+    return -1;
+}
+
 /* Reads the weights file, rebuilds the model from its embedded config and loads its tensors. */
 static int load_predictor(predictor *p, const options *o, nn_err *err)
 {
-    if (nn_weights_read(o->weights, &p->w, err) < 0)
+    if (nn_weights_read(o->weights, &p->w, err) < 0) {
+        /* A weights file starts with the bytes NNW\0, which no YAML text holds: only a file
+         * that is not one can be a model file. */
+        if (nn_config_is_model_file(o->weights))
+            return model_file_given(o->weights, err);
         return -1;
+    }
     size_t len = strlen(o->weights) + sizeof " (embedded config)";
     p->conf_name = nn_alloc(len, 1, err);
     if (!p->conf_name)
@@ -192,23 +211,71 @@ static void print_row(const nn_loss_ops *loss, const float *row, int width, int 
     putchar('\n');
 }
 
-static void predict(predictor *p, const options *o, const nn_dataset *ds)
+/* Called with each batch's outputs in p->out, (rows, width), and its targets in yb. */
+typedef void (*batch_fn)(const predictor *p, const float *yb, int rows, void *ctx);
+
+/* Runs the network over every row of ds, o->batch rows at a time, and hands each batch to fn;
+ * yb (o->batch, ds->ny) receives the targets, or is NULL when they are not needed. */
+static void each_batch(predictor *p, const options *o, const nn_dataset *ds, float *yb,
+                       batch_fn fn, void *ctx)
 {
-    int width = nn_model_out_width(p->model);
-    const nn_loss_ops *loss = nn_model_loss(p->model);
     for (size_t start = 0; start < ds->n; start += (size_t)o->batch) {
         size_t left = ds->n - start;
         int b = left < (size_t)o->batch ? (int)left : o->batch;
         for (int i = 0; i < b; i++)
             p->rows[i] = start + (size_t)i;
-        nn_dataset_gather(ds, p->rows, b, p->xb, NULL);
+        nn_dataset_gather(ds, p->rows, b, p->xb, yb);
         nn_model_predict(p->model, p->xb, b, p->out);
-        for (int i = 0; i < b; i++)
-            print_row(loss, p->out + (size_t)i * (size_t)width, width, o->proba);
+        fn(p, yb, b, ctx);
     }
 }
 
-static int evaluate(predictor *p, const nn_dataset *ds, nn_err *err)
+static void print_batch(const predictor *p, const float *yb, int rows, void *ctx)
+{
+    (void)yb;
+    const options *o = ctx;
+    int width = nn_model_out_width(p->model);
+    for (int i = 0; i < rows; i++)
+        print_row(nn_model_loss(p->model), p->out + (size_t)i * (size_t)width, width, o->proba);
+}
+
+static void predict(predictor *p, const options *o, const nn_dataset *ds)
+{
+    each_batch(p, o, ds, NULL, print_batch, (void *)o);
+}
+
+static void add_regression(const predictor *p, const float *yb, int rows, void *ctx)
+{
+    nn_regression_add(ctx, p->out, yb, rows);
+}
+
+/* The regression figures of the network over every row of ds, into *fig (initialised here;
+ * the caller destroys it, also after a failure). */
+static int regression_figures(predictor *p, const options *o, const nn_dataset *ds,
+                              nn_regression *fig, nn_err *err)
+{
+    if (nn_regression_init(fig, nn_model_out_width(p->model), err) < 0)
+        return -1;
+    float *yb = nn_alloc((size_t)o->batch, (size_t)ds->ny * sizeof(float), err);
+    if (!yb)
+        return -1;
+    each_batch(p, o, ds, yb, add_regression, fig);
+    nn_free(yb);
+    return 0;
+}
+
+/* " mae=... rmse=... r2=..." */
+static void print_regression(const nn_regression *fig)
+{
+    double r2 = nn_regression_r2(fig);
+    printf(" mae=%.6f rmse=%.6f", nn_regression_mae(fig), nn_regression_rmse(fig));
+    if (isnan(r2))
+        printf(" r2=nan");
+    else
+        printf(" r2=%.6f", r2);
+}
+
+static int evaluate(predictor *p, const options *o, const nn_dataset *ds, nn_err *err)
 {
     if (nn_check_targets(p->model, ds, err) < 0)
         return -1;
@@ -221,9 +288,20 @@ static int evaluate(predictor *p, const nn_dataset *ds, nn_err *err)
         return -1;
     }
     nn_metrics m = nn_trainer_evaluate(t, ds, confusion);
+    nn_regression fig = {0};
+    int regression = nn_model_loss(p->model)->task == NN_TASK_REGRESSION;
+    if (regression && regression_figures(p, o, ds, &fig, err) < 0) {
+        nn_regression_destroy(&fig);
+        nn_trainer_free(t);
+        nn_free(confusion);
+        return -1;
+    }
     printf("rows=%zu loss=%.6f", m.n, m.loss);
     if (m.has_acc)
         printf(" acc=%.4f", m.acc);
+    if (regression)
+        print_regression(&fig);
+    nn_regression_destroy(&fig);
     putchar('\n');
     if (nn_model_loss(p->model)->task == NN_TASK_MULTICLASS) {
         printf("confusion (rows: true class, columns: predicted class)\n%6s", "");
@@ -258,7 +336,7 @@ static int run_input(predictor *p, const options *o, const char *path, nn_err *e
     nn_prep_attach(&p->w.prep, &ds);
     int rc = 0;
     if (o->eval)
-        rc = evaluate(p, &ds, err);
+        rc = evaluate(p, o, &ds, err);
     else
         predict(p, o, &ds);
     nn_dataset_destroy(&ds);

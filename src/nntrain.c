@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dataload.h"
 #include "dist.h"
+#include "lint.h"
 #include "model.h"
 #include "plot.h"
 #include "preprocess.h"
@@ -212,7 +213,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'h': fputs(usage, stdout); return NN_EXIT_OK;
         case OPT_VERSION: printf("nntrain %s\n", NN_VERSION); return NN_EXIT_OK;
         case ':': return fail_usage("missing value for", argv[optind - 1]);
-        default: return fail_usage("unknown option", argv[optind - 1]);
+        default: return nn_cli_bad_option("nntrain", longopts, argv[optind - 1], optopt);
         }
         if (rc < 0) {
             fprintf(stderr, "nntrain: %s\n", err.msg);
@@ -281,23 +282,6 @@ static int load_data(run *r, nn_err *err)
 }
 
 /* ---- the weights file -------------------------------------------------------------------- */
-
-/* The default weights path: the model file's base name with .nnw, in the working directory. */
-static char *default_output(const char *model, nn_err *err)
-{
-    if (strcmp(model, "-") == 0)
-        return nn_strdup("model.nnw", err);
-    const char *base = strrchr(model, '/');
-    base = base ? base + 1 : model;
-    size_t len = strlen(base);
-    const char *dot = strrchr(base, '.');
-    if (dot && dot != base)
-        len = (size_t)(dot - base);
-    char *out = nn_alloc(len + 5, 1, err);
-    if (out)
-        snprintf(out, len + 5, "%.*s.nnw", (int)len, base);
-    return out;
-}
 
 static int same_file(const char *a, const char *b)
 {
@@ -526,6 +510,31 @@ static int resume(run *r, nn_err *err)
     return 0;
 }
 
+/* The history's columns follow the run (a classifier, validation data), not the epochs it
+ * gets through, so a run stopped in its first epoch writes the same header as a whole one. */
+static void plan_history(run *r)
+{
+    r->history.has_acc = r->spec.loss->task != NN_TASK_REGRESSION;
+    r->history.has_val = r->val.n > 0;
+}
+
+/* --plot, also after a signal: the picture of the epochs done, and where it went (unless -q). */
+static int draw_plot(const run *r, nn_err *err)
+{
+    const options *o = &r->opt;
+    if (r->history.n == 0) {
+        if (!o->quiet)
+            fprintf(stderr, "nntrain: --plot %s: no epoch finished, so nothing was drawn\n",
+                    o->plot);
+        return 0;
+    }
+    if (nn_plot_write(o->plot, &r->history, err) < 0)
+        return -1;
+    if (!o->quiet)
+        fprintf(stderr, "nntrain: plot written to %s\n", o->plot);
+    return 0;
+}
+
 /* After training: the history file and the picture. */
 static int write_outputs(run *r, const epoch_ctx *ctx, nn_err *err)
 {
@@ -534,7 +543,7 @@ static int write_outputs(run *r, const epoch_ctx *ctx, nn_err *err)
         return nn_fail(err, "out of memory recording the history of the epochs");
     if (o->history && nn_history_write(&r->history, o->history, err) < 0)
         return -1;
-    if (o->plot && r->history.n > 0 && nn_plot_write(o->plot, &r->history, err) < 0)
+    if (o->plot && draw_plot(r, err) < 0)
         return -1;
     return 0;
 }
@@ -556,6 +565,46 @@ static void report_early_stop(const run *r)
         fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d "
                 "epochs since epoch %d (%s=%.6g); keeping the last weights (restore_best: "
                 "false)\n", stopped, monitor, r->spec.early.patience, best_epoch, monitor, best);
+}
+
+/* ---- warnings ---------------------------------------------------------------------------- */
+
+/* On stderr, unless -q (which also keeps every rank but 0 silent): training goes on. */
+static void print_warning(const run *r, const nn_err *w)
+{
+    if (!r->opt.quiet)
+        fprintf(stderr, "nntrain: warning: %s\n", w->msg);
+}
+
+/* A model that did not build, with an input that looks channels last: the likely cause. */
+static void explain_build_failure(const nn_spec *spec, nn_err *err)
+{
+    char advice[NN_ERR_MAX / 2];
+    size_t used = strlen(err->msg);
+    if (nn_lint_channels_last(spec, advice, sizeof advice))
+        snprintf(err->msg + used, sizeof err->msg - used, "; %s", advice);
+}
+
+/* What looks wrong in a model that built. */
+static void warn_about_model(const run *r)
+{
+    nn_err w;
+    char advice[NN_ERR_MAX / 2];
+    if (nn_lint_channels_last(&r->spec, advice, sizeof advice)) {
+        nn_fail_at(&w, r->spec.input_pos, "%s", advice);
+        print_warning(r, &w);
+    }
+    if (nn_lint_last_activation(&r->spec, &w))
+        print_warning(r, &w);
+}
+
+/* What looks wrong in the data, once it is loaded and checked against the model. */
+static void warn_about_data(const run *r)
+{
+    nn_err w;
+    const nn_dataset *sets[] = {&r->train, &r->val, &r->test};
+    if (nn_lint_classes(&r->spec, nn_model_out_width(r->model), sets, 3, &w))
+        print_warning(r, &w);
 }
 
 /* ---- the ranks of a job (mpirun -np N nntrain-mpi; dist.h) ------------------------------ */
@@ -671,18 +720,23 @@ static int train_main(run *r, nn_err *err)
         return NN_EXIT_USAGE;
     nn_cli_set_threads(o->threads);
     r->model = nn_model_build(&r->spec, r->spec.run.batch_size, err);
-    if (!r->model)
+    if (!r->model) {
+        explain_build_failure(&r->spec, err);
         return NN_EXIT_USAGE;
+    }
+    warn_about_model(r);
     if (o->summary) {
         nn_report_summary(stdout, r->model);
         return NN_EXIT_OK;
     }
-    r->output = o->output ? nn_strdup(o->output, err) : default_output(o->model, err);
+    r->output = o->output ? nn_strdup(o->output, err) : nn_cli_default_output(o->model, err);
     if (!r->output)
         return NN_EXIT_FAILURE;
     if ((r->rank == 0 && check_output(r, err) < 0) || load_data(r, err) < 0 ||
         check_training(r, err) < 0)
         return NN_EXIT_USAGE;
+    warn_about_data(r);
+    plan_history(r);
     if (o->dry_run) {
         if (!o->quiet)
             printf("ok: %zu training rows, %zu validation rows, %zu test rows, "
@@ -757,8 +811,8 @@ static int train_and_write(run *r, nn_err *err)
     }
     if (rc == 1) {
         if (r->rank == 0)
-            fprintf(stderr, "nntrain: stopped by signal after %d epochs; weights written to "
-                    "%s\n", done, r->output);
+            fprintf(stderr, "nntrain: stopped by signal after %d epoch%s; weights written to "
+                    "%s\n", done, done == 1 ? "" : "s", r->output);
         return *stop == SIGTERM ? NN_EXIT_SIGTERM : NN_EXIT_SIGINT;
     }
     if (!o->quiet)

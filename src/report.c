@@ -227,12 +227,14 @@ enum { COL_EPOCH, COL_LOSS, COL_ACC, COL_VAL_LOSS, COL_VAL_ACC, COL_LR, COL_SECO
 static const char *const columns[NCOL] = {"epoch", "loss", "acc", "val_loss", "val_acc",
                                           "lr", "seconds", "samples_per_s"};
 
-/* Which columns h needs: acc and val_* only when some row has them. */
+/* Which columns h needs: acc and val_* only when the run has them or some row does. */
 static void used_columns(const nn_history *h, int *use)
 {
     for (int c = 0; c < NCOL; c++)
         use[c] = 1;
-    use[COL_ACC] = use[COL_VAL_LOSS] = use[COL_VAL_ACC] = 0;
+    use[COL_ACC] = h->has_acc;
+    use[COL_VAL_LOSS] = use[COL_VAL_ACC] = h->has_val;
+    use[COL_VAL_ACC] &= h->has_acc;
     for (int i = 0; i < h->n; i++) {
         const nn_epoch_report *r = &h->rows[i];
         use[COL_ACC] |= r->train.has_acc;

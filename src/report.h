@@ -72,6 +72,9 @@ void nn_progress_clear(nn_progress *p);
 typedef struct nn_history {
     nn_epoch_report *rows; /* in epoch order */
     int n, cap;
+    /* The columns the run has, whatever its rows measured, so that the header of a run
+     * stopped before its first epoch is the header of a whole run: set before training. */
+    int has_acc, has_val;
 } nn_history;
 
 /* Appends a copy of r. Fails only when memory runs out. */
@@ -85,8 +88,9 @@ int nn_history_read(nn_history *h, const char *path, int upto, nn_err *err);
 /* Writes the history CSV atomically (a temporary file in the same directory, synced, then
  * renamed over path). The header is
  *   epoch,loss,acc,val_loss,val_acc,lr,seconds,samples_per_s
- * without acc when no row has an accuracy and without val_loss,val_acc when no row has
- * validation; one row per epoch, numbers as in the JSON lines. */
+ * without acc when neither h->has_acc nor any row has an accuracy, and without
+ * val_loss,val_acc when neither h->has_val nor any row has validation; one row per epoch,
+ * numbers as in the JSON lines. */
 int nn_history_write(const nn_history *h, const char *path, nn_err *err);
 
 void nn_history_destroy(nn_history *h);

@@ -121,6 +121,24 @@ check "one-hot labels train and evaluate" sh -c \
     "'$NNTRAIN' -q model.yaml -o oh.nnw -s data.train_labels=onehot.idx &&
      '$NNPREDICT' oh.nnw images.idx --eval --labels onehot.idx | grep -q 'acc=1.0000'"
 
+# Regression with two outputs: --eval gives MAE and RMSE over both outputs of every sample and
+# R² averaged over the two (the second target is constant, so it adds 0 unless hit exactly).
+{
+    byte 0 0 8 2 0 0 0 $N 0 0 0 2
+    i=0
+    while [ "$i" -lt $N ]; do byte $(((i % 2) * 3 + i % 5)) 7; i=$((i + 1)); done
+} >targets2.idx
+i=0
+while [ "$i" -lt $N ]; do echo "$(((i % 2) * 3 + i % 5)),7"; i=$((i + 1)); done >targets2.csv
+check "a two-output regression trains on IDX targets" "$NNTRAIN" -q model.yaml -o keep/r2.nnw \
+    -s loss=mse -s layers.3=linear -s data.train_labels=targets2.idx \
+    -s data.test_labels=targets2.idx -e 20 -s learning_rate=0.05
+check "its predictions" "$NNPREDICT" keep/r2.nnw images.idx
+cp "$WORK/.out" pred2.csv
+check "--eval on two outputs" "$NNPREDICT" keep/r2.nnw images.idx --eval --labels targets2.idx
+same_figures "--eval on two outputs: MAE, RMSE over every value, R² averaged over the columns" \
+    "$(head -n 1 "$WORK/.out")" "$(regression_figures pred2.csv targets2.csv)"
+
 # ---- what goes wrong ----
 { byte 0 0 8 1 0 0 0 39; labels 39 1; } >labels39.idx
 expect_error "label count differs from the sample count" 2 \

@@ -70,6 +70,10 @@ expect_error "history: a directory that does not exist, before training" 2 \
 
 # ---- --plot ---------------------------------------------------------------------------------
 check "plot: a PNG" "$NNTRAIN" -q "$M/iris.yaml" -e 20 --plot curves.png -o p.nnw
+cp "$WORK/.err" quiet.err
+check "plot: -q says nothing of it" test ! -s quiet.err
+"$NNTRAIN" "$M/iris.yaml" -e 2 --plot said.png -o p.nnw >/dev/null 2>said.err
+check "plot: it says where it was written" grep -qx "nntrain: plot written to said.png" said.err
 check "plot: the PNG starts with the PNG signature" sh -c \
     "[ \"\$(head -c 8 curves.png | od -An -tx1 | tr -d ' \n')\" = '89504e470d0a1a0a' ]"
 check "plot: an SVG" "$NNTRAIN" -q "$M/iris.yaml" -e 20 --plot curves.svg -o p.nnw

@@ -42,3 +42,18 @@ check "--dry-run checks and writes nothing" sh -c \
     "'$NNTRAIN' '$TOP/models/xor.yaml' --dry-run -o dry.nnw | grep -q '^ok: 4 training rows' && test ! -e dry.nnw"
 check "--help exits 0" "$NNTRAIN" --help
 check "--version" sh -c "'$NNTRAIN' --version | grep -q '^nntrain [0-9]'"
+
+# --eval on a regression network: the loss, then MAE, RMSE and R² over every row.
+check "--eval on regression" "$NNPREDICT" xor.nnw --eval "$TOP/data/xor.csv"
+cp "$WORK/.out" eval.txt
+figures=$(head -n 1 eval.txt)
+check "--eval on regression: rows, loss, mae, rmse, r2 on one line" sh -c \
+    "grep -Eq '^rows=4 loss=[0-9.]+ mae=[0-9.]+ rmse=[0-9.]+ r2=-?[0-9.]+$' eval.txt &&
+     [ \$(wc -l <eval.txt) -eq 1 ]"
+tail -n +2 "$TOP/data/xor.csv" | cut -d, -f3 >targets.csv
+same_figures "--eval on regression: the figures of the predictions" "$figures" \
+    "$(regression_figures pred.txt targets.csv)"
+awk_check "--eval on regression: rmse squared is the mse loss" eval.txt \
+    '{ split($2, l, "="); split($4, r, "="); d = r[2] * r[2] - l[2]; exit !(d < 1e-5 && d > -1e-5) }'
+check "--eval on one row: r2 is not defined" sh -c \
+    "printf '0,1,1\n' | '$NNPREDICT' xor.nnw --eval | grep -q ' r2=nan$'"

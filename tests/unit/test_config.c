@@ -601,13 +601,19 @@ static void test_err_yaml(void **state)
     fails("input: 2\n---\ninput: 3\n", "models/x.yaml:2:1: a second YAML document starts here",
           NULL);
     fails("input: [2\nloss: mse\n", "models/x.yaml:", "invalid YAML:");
-    fails("input: 2\n  loss: mse\n", "models/x.yaml:2:7: invalid YAML: mapping values are not "
-                                     "allowed in this context",
+    fails("input: 2\nloss: mse: x\n", "models/x.yaml:2:10: invalid YAML: mapping values are "
+                                       "not allowed in this context",
           NULL);
-    fails("input: 2\nlayers:\n  - tanh\n - relu\n", "models/x.yaml:4:2: invalid YAML:",
-          "while parsing a block mapping at line 1, column 1");
+    fails("input: 2\n  loss: mse\n", "models/x.yaml:2:3: bad indentation: 'loss: mse' is "
+                                     "indented further than line 1",
+          "line it up with the keys it belongs with");
+    fails("input: 2\nlayers:\n  - tanh\n - relu\n", "models/x.yaml:4:2: bad indentation: "
+                                                   "'- relu' starts at column 2",
+          "they start at columns 1, 3 and 5");
     fails("input: \"abc\n", "models/x.yaml:", "invalid YAML: found unexpected end of stream");
-    fails("input: 2\n\tloss: mse\n", "models/x.yaml:2:1: invalid YAML:", NULL);
+    fails("input: 2\n\tloss: mse\n", "models/x.yaml:2:1: a tab in the indentation (tabs are "
+                                     "not allowed for indentation in YAML, use spaces)",
+          NULL);
     fails("input: &a 2\n", "models/x.yaml:1:8: YAML aliases and anchors are not supported", NULL);
     fails("input: 2\nloss: mse\nlayers: [*a]\n", "models/x.yaml:3:10: YAML aliases", NULL);
     fails(HEAD "  - &x tanh\n  - *x\n", "models/x.yaml:4:5: YAML aliases and anchors are not "
@@ -777,7 +783,12 @@ static void test_override_errors(void **state)
                                                         "optimizer 'adam9'",
                    NULL);
     fails_override(xor_yaml, "layers.0", "{dense: 64, x: 1}",
-                   "-s layers.0={dense: 64, x: 1}: a layer item holds one type", NULL);
+                   "-s layers.0={dense: 64, x: 1}: 'x' in a dense item is neither a layer "
+                   "type nor a setting of dense (expected one of: units, init, bias, name)",
+                   NULL);
+    fails_override(xor_yaml, "layers.0", "{dense: 64, init: he}",
+                   "-s layers.0={dense: 64, init: he}: 'init' is beside the layer type dense",
+                   "(give dense its settings as one map: '- dense: {units: 64, init: he}')");
     fails_override(xor_yaml, "layers.0.dense.units", "3",
                    "unknown key 'dense' for dense", NULL);
     fails_override(xor_yaml, "layers.1.units", "3", "unknown key 'units' for tanh", NULL);
@@ -1144,6 +1155,108 @@ static void write_file(const char *path, const char *text, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
+/* Indentation mistakes and tabs get advice at the line and column of the mistake. */
+static void test_err_indentation(void **state)
+{
+    (void)state;
+    /* a setting at the column of its layer's type (valid YAML: a second key in the item) */
+    fails(HEAD "  - dense:\n    units: 3\n",
+          "models/x.yaml:5:5: 'units' is at the column of 'dense', so it reads as a second layer "
+          "type of the item (indent it under dense, to column 7, to make it a setting of dense)",
+          NULL);
+    fails(HEAD "  - dense:\n      units: 3\n    init: he\n",
+          "models/x.yaml:6:5: 'init' is at the column of 'dense', not of its settings (indent it "
+          "to column 7, with the other settings of dense)",
+          NULL);
+    fails(HEAD "  - dense: 3\n    init: he\n",
+          "models/x.yaml:5:5: 'init' is beside the layer type dense, not one of its settings",
+          "'- dense: {units: 3, init: he}'");
+    fails(HEAD "  - {dense: 3, bogus: 1}\n",
+          "models/x.yaml:4:16: 'bogus' in a dense item is neither a layer type nor a setting of "
+          "dense (expected one of: units, init, bias, name)",
+          NULL);
+    fails(HEAD "  - dens:\n    units: 3\n", "models/x.yaml:4:5: unknown layer type 'dens'", NULL);
+    /* the same under the '-': libyaml's "did not find expected '-' indicator" */
+    fails(HEAD "  - dense:\n  units: 3\n",
+          "models/x.yaml:5:3: bad indentation: 'units: 3' lines up with the '-' of the list at "
+          "line 4 but is not an item (start it with '- ' for a new item, or indent it to column "
+          "7 to put it inside the item above)",
+          NULL);
+    /* a key between two columns: libyaml's "did not find expected key" */
+    fails("input: 2\ndata:\n    train: x\n  test: y\n",
+          "models/x.yaml:4:3: bad indentation: 'test: y' starts at column 3, but no line above "
+          "it does (they start at columns 1 and 5: line it up, with spaces, with the keys or "
+          "items it belongs with)",
+          NULL);
+    fails(HEAD "  - dense: 3\n    - tanh\n",
+          "models/x.yaml:5:5: bad indentation: the item '- tanh' lines up with the keys of the "
+          "map at line 4 (line its '-' up with the other items of its list)",
+          NULL);
+    /* tabs, wherever libyaml notices them */
+    fails(HEAD "\t- tanh\n", "models/x.yaml:4:1: a tab in the indentation (tabs are not "
+                             "allowed for indentation in YAML, use spaces)",
+          NULL);
+    fails(HEAD "  - dense:\n      units: 3\n    \tinit: he\n",
+          "models/x.yaml:6:5: a tab in the indentation", NULL);
+    fails(HEAD "  - dense: |\n\t3\n", "models/x.yaml:5:1: a tab in the indentation", NULL);
+    /* a tab after a key is fine, and so is one inside a quoted value */
+    nn_spec s;
+    ok("input:\t2\nloss: mse\nlayers: [tanh]\ndata: {train: \"a\tb.csv\"}\n", &s);
+    nn_config_destroy(&s);
+    /* what the advice does not recognise keeps libyaml's words */
+    fails("input: 2\nloss: mse: x\n", "models/x.yaml:2:10: invalid YAML: mapping values", NULL);
+    fails("input: 2\nfoo\nloss: mse\n", "invalid YAML: could not find expected ':'", NULL);
+}
+
+/* A key of data: at the top level says where it belongs. */
+static void test_err_data_key_at_top(void **state)
+{
+    (void)state;
+    fails(HEAD "  - tanh\ntrain: x.csv\n",
+          "models/x.yaml:5:1: 'train' belongs under data:, not at the top level (write a line "
+          "'data:' and indent 'train:' under it)",
+          NULL);
+    fails(HEAD "  - tanh\ndata:\n  train: x.csv\ntarget: y\n",
+          "models/x.yaml:7:1: 'target' belongs under data:, not at the top level (move it under "
+          "the data: at line 5, indented like the keys there)",
+          NULL);
+    fails_override(xor_yaml, "test", "t.csv",
+                   "-s test=t.csv: 'test' belongs under data: (expected -s data.test=VALUE)",
+                   NULL);
+    fails(HEAD "  - tanh\ntrian: x.csv\n", "unknown key 'trian' (expected one of: input,", NULL);
+}
+
+/* nnpredict's question: is this file a model file? By content, whatever its name. */
+static void test_is_model_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nn_test_config_XXXXXX", path[128];
+    assert_non_null(mkdtemp(dir));
+    const struct {
+        const char *text;
+        int model;
+    } cases[] = {
+        {"input: 2\nlayers: [tanh]\nloss: mse\n", 1},
+        {"layers:\n  - dense:\n    units: 3\n", 1},   /* invalid as a model, still one */
+        {"input: 2\nloss: mse\n", 0},                  /* no layers: */
+        {"- layers\n", 0},                              /* not a map */
+        {"layers: [tanh\n", 0},                         /* not YAML */
+        {"NNW\0\1\0\0\0", 0},
+        {"", 0},
+    };
+    snprintf(path, sizeof path, "%s/m.nnw", dir);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t len = i == 5 ? 8 : strlen(cases[i].text);
+        write_file(path, cases[i].text, len);
+        if (nn_config_is_model_file(path) != cases[i].model)
+            fail_msg("case %zu: expected %d", i, cases[i].model);
+    }
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(nn_config_is_model_file(path), 0); /* missing */
+    assert_int_equal(nn_config_is_model_file(dir), 0);  /* a directory */
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_load(void **state)
 {
     (void)state;
@@ -1242,6 +1355,9 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_absurd_counts),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_err_indentation),
+        cmocka_unit_test(test_err_data_key_at_top),
+        cmocka_unit_test(test_is_model_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

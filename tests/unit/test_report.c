@@ -203,6 +203,33 @@ static void test_history_roundtrip(void **state)
     assert_non_null(strstr(err.msg, "cannot create the temporary file"));
 }
 
+/* The header follows the run's columns (has_acc, has_val), whatever the rows measured: a run
+ * stopped before its first epoch writes the header of a whole run. */
+static void test_history_columns(void **state)
+{
+    fixture *f = *state;
+    nn_err err;
+    static const struct {
+        int acc, val;
+        const char *header;
+    } cases[] = {
+        {1, 1, "epoch,loss,acc,val_loss,val_acc,lr,seconds,samples_per_s\n"},
+        {1, 0, "epoch,loss,acc,lr,seconds,samples_per_s\n"},
+        {0, 1, "epoch,loss,val_loss,lr,seconds,samples_per_s\n"},
+        {0, 0, "epoch,loss,lr,seconds,samples_per_s\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        nn_history h = {.has_acc = cases[i].acc, .has_val = cases[i].val};
+        assert_int_equal(nn_history_write(&h, f->path, &err), 0);
+        assert_string_equal(slurp(f->path), cases[i].header);
+        nn_epoch_report r = sample_report(1, cases[i].val, cases[i].acc);
+        assert_int_equal(nn_history_add(&h, &r, &err), 0);
+        assert_int_equal(nn_history_write(&h, f->path, &err), 0);
+        assert_int_equal(strncmp(slurp(f->path), cases[i].header, strlen(cases[i].header)), 0);
+        nn_history_destroy(&h);
+    }
+}
+
 static void test_history_refused(void **state)
 {
     fixture *f = *state;
@@ -245,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_epoch_line),
         cmocka_unit_test(test_progress),
         T(test_history_roundtrip),
+        T(test_history_columns),
         T(test_history_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
