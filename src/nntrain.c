@@ -557,14 +557,16 @@ static void report_early_stop(const run *r)
     if (!stopped || r->opt.quiet)
         return;
     const char *monitor = nn_monitor_names[r->spec.early.monitor];
+    int patience = r->spec.early.patience;
+    const char *epochs = patience == 1 ? "epoch" : "epochs";
     if (r->spec.early.restore_best)
-        fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d "
-                "epochs; keeping the weights of epoch %d (%s=%.6g)\n", stopped, monitor,
-                r->spec.early.patience, best_epoch, monitor, best);
+        fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d %s; "
+                "keeping the weights of epoch %d (%s=%.6g)\n", stopped, monitor, patience,
+                epochs, best_epoch, monitor, best);
     else
-        fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d "
-                "epochs since epoch %d (%s=%.6g); keeping the last weights (restore_best: "
-                "false)\n", stopped, monitor, r->spec.early.patience, best_epoch, monitor, best);
+        fprintf(stderr, "nntrain: early stopping at epoch %d: %s did not improve for %d %s "
+                "since epoch %d (%s=%.6g); keeping the last weights (restore_best: false)\n",
+                stopped, monitor, patience, epochs, best_epoch, monitor, best);
 }
 
 /* ---- warnings ---------------------------------------------------------------------------- */

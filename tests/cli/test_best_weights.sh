@@ -124,3 +124,14 @@ expect_error "restore_best: val_loss without validation data" 2 \
 check "restore_best: true without validation data watches the training loss" sh -c \
     "'$NNTRAIN' -q '$M/xor.yaml' -e 50 -s restore_best=true -o x.nnw &&
      '$NNPREDICT' x.nnw --info | grep -qx 'restore_best: loss'"
+
+# what stderr says when early stopping ends the run, with and without restore_best
+"$NNTRAIN" "$M/iris.yaml" -s "early_stopping={patience: 1, min_delta: 1}" -o es1.nnw \
+    >/dev/null 2>es1.err
+check "early stopping: one epoch, in the singular, and the epoch whose weights are kept" grep -q \
+    "early stopping at epoch 2: val_loss did not improve for 1 epoch; keeping the weights of epoch 1" \
+    es1.err
+"$NNTRAIN" "$M/iris.yaml" -s "early_stopping={patience: 2, min_delta: 1}" -s restore_best=false \
+    -o es2.nnw >/dev/null 2>es2.err
+check "early stopping with restore_best: false says the last weights are kept" grep -q \
+    "did not improve for 2 epochs since epoch 1 (val_loss=.*); keeping the last weights" es2.err
